@@ -1,0 +1,37 @@
+"""The questionnaire as data: YAML instrument files and the models that load and check them."""
+
+from pathlib import Path
+
+from instrument.loader import InstrumentError, load_instrument, parse_instrument
+from instrument.models import (
+    AXES,
+    LEVELS,
+    QUADRANTS,
+    AttentionCheck,
+    Construct,
+    Firmographic,
+    Instrument,
+    Item,
+    Page,
+    Scale,
+)
+
+#: The smcap B2B social-media capabilities instrument shipped with the package.
+DEFAULT_INSTRUMENT = Path(__file__).with_name("smcap-b2b.yaml")
+
+__all__ = [
+    "AXES",
+    "DEFAULT_INSTRUMENT",
+    "LEVELS",
+    "QUADRANTS",
+    "AttentionCheck",
+    "Construct",
+    "Firmographic",
+    "Instrument",
+    "InstrumentError",
+    "Item",
+    "Page",
+    "Scale",
+    "load_instrument",
+    "parse_instrument",
+]

@@ -1,0 +1,462 @@
+"""The questionnaire as data: frozen pydantic models for the instrument file.
+
+The public format is described in DESIGN §3.1. A researcher's instrument needs only ``id``,
+``version``, ``title``, ``scale`` and ``constructs``; everything else (pages, firmographics,
+attention checks, the stage rule, quadrant rule and feedback texts) is optional and has a
+sensible default, so that any Likert instrument can be analysed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Level = Literal["operational", "dynamic", "adaptive", "networking"]
+Axis = Literal["control", "orientation"]
+Role = Literal["outcome"]
+QuestionType = Literal["single", "multi", "integer"]
+Measures = Literal["sector", "offering", "firm_size", "country", "role", "other"]
+Quadrant = Literal["call_to_action", "dissemination", "thought_leadership", "co_creation"]
+
+#: The four capability levels in the order the stage model layers them (seed 001, Fig. 2).
+LEVELS: tuple[Level, ...] = ("operational", "dynamic", "adaptive", "networking")
+#: The two strategy axes (seed 002, Fig. 2).
+AXES: tuple[Axis, ...] = ("control", "orientation")
+#: The four quadrants; keys of :attr:`Feedback.quadrants`.
+QUADRANTS: tuple[Quadrant, ...] = (
+    "call_to_action",
+    "dissemination",
+    "thought_leadership",
+    "co_creation",
+)
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+
+
+class LocatedValueError(ValueError):
+    """A validation error that knows where in the document it happened.
+
+    ``loc`` is relative to the model that raised it, e.g. ``("constructs", 3, "items", 2, "id")``;
+    :func:`instrument.loader.load_instrument` joins it to pydantic's location and the YAML line.
+    """
+
+    def __init__(self, message: str, loc: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Scale(_Frozen):
+    """The response scale shared by every Likert item.
+
+    Attributes
+    ----------
+    min, max : int
+        Lowest and highest scale point (``min < max``).
+    labels : list of str
+        One label per scale point, ``max - min + 1`` of them, lowest first.
+    """
+
+    min: int
+    max: int
+    labels: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> Scale:
+        if self.min >= self.max:
+            raise LocatedValueError(
+                f"scale min ({self.min}) must be lower than max ({self.max})", ("min",)
+            )
+        n_points = self.max - self.min + 1
+        if len(self.labels) != n_points:
+            raise LocatedValueError(
+                f"scale has {n_points} points ({self.min}..{self.max}) but "
+                f"{len(self.labels)} labels; give exactly one label per point",
+                ("labels",),
+            )
+        return self
+
+    @property
+    def midpoint(self) -> float:
+        """The neutral point, ``(min + max) / 2``."""
+        return (self.min + self.max) / 2
+
+    @property
+    def points(self) -> tuple[int, ...]:
+        """All scale points, lowest first."""
+        return tuple(range(self.min, self.max + 1))
+
+
+class Item(_Frozen):
+    """One Likert statement."""
+
+    id: Identifier
+    text: str = Field(min_length=1)
+    reverse: bool = False
+
+
+class Construct(_Frozen):
+    """A first-order construct measured by two or more Likert items.
+
+    ``level`` places the construct in the stage model, ``axis`` in the quadrant model and
+    ``role: outcome`` marks an outcome scale; all three are optional.
+    """
+
+    id: Identifier
+    label: str = Field(min_length=1)
+    level: Level | None = None
+    axis: Axis | None = None
+    role: Role | None = None
+    source: str | None = None
+    description: str | None = None
+    items: tuple[Item, ...]
+
+    @model_validator(mode="after")
+    def _check(self) -> Construct:
+        if len(self.items) < 2:
+            raise LocatedValueError(
+                f"construct '{self.id}' has {len(self.items)} item(s); a construct needs "
+                "at least 2 items to be measured",
+                ("items",),
+            )
+        tags = [t for t in (self.level, self.axis, self.role) if t is not None]
+        if len(tags) > 1:
+            raise ValueError(
+                f"construct '{self.id}' sets more than one of level/axis/role; choose one"
+            )
+        return self
+
+
+class Option(_Frozen):
+    """One answer option of a firmographic question."""
+
+    value: Identifier
+    label: str = Field(min_length=1)
+
+
+class Firmographic(_Frozen):
+    """A background question about the firm or the respondent.
+
+    ``measures`` tells the analysis what the question is about (for the papers' claims:
+    firm size vs stage, product/service vs quadrant). For ``firm_size`` the options must be
+    listed from smallest to largest.
+    """
+
+    id: Identifier
+    text: str = Field(min_length=1)
+    type: QuestionType = "single"
+    options: tuple[Option, ...] = ()
+    measures: Measures | None = None
+    required: bool = True
+    min: int | None = None
+    max: int | None = None
+    help: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Firmographic:
+        if self.type in ("single", "multi"):
+            if len(self.options) < 2:
+                raise ValueError(
+                    f"question '{self.id}' of type '{self.type}' needs at least 2 options"
+                )
+            dupes = _duplicates(o.value for o in self.options)
+            if dupes:
+                raise LocatedValueError(
+                    f"question '{self.id}' repeats option value(s) {dupes}", ("options",)
+                )
+        elif self.options:
+            raise ValueError(f"question '{self.id}' of type 'integer' cannot have options")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"question '{self.id}': min ({self.min}) is above max ({self.max})")
+        return self
+
+
+class AttentionCheck(_Frozen):
+    """An instructed-response item: the respondent must choose ``answer``."""
+
+    id: Identifier
+    text: str = Field(min_length=1)
+    answer: int
+
+
+class Page(_Frozen):
+    """One questionnaire page; blocks are shown in the order listed."""
+
+    id: Identifier
+    title: str = Field(min_length=1)
+    intro: str | None = None
+    firmographics: tuple[str, ...] = ()
+    constructs: tuple[str, ...] = ()
+    attention_checks: tuple[str, ...] = ()
+    randomize: bool = False
+
+
+class StageRule(_Frozen):
+    """Thresholds of the cumulative stage rule (seed 001, Fig. 2).
+
+    A level counts as developed when its score is at or above its threshold. The theory
+    stage is 1 + the number of consecutive developed transitions: operational, then
+    dynamic *and* adaptive, then networking.
+    """
+
+    thresholds: dict[Level, float] = Field(default_factory=lambda: dict.fromkeys(LEVELS, 5.0))
+
+
+class QuadrantRule(_Frozen):
+    """Where the two axes are cut to form quadrants (default: the scale midpoint)."""
+
+    control_cut: float | None = None
+    orientation_cut: float | None = None
+
+
+class StageFeedback(_Frozen):
+    """What a stage looks like and what moves a firm on (plain language)."""
+
+    title: str
+    looks_like: tuple[str, ...]
+    next_steps: tuple[str, ...] = ()
+
+
+class QuadrantFeedback(_Frozen):
+    """Plain-language description of a strategy quadrant."""
+
+    title: str
+    summary: str
+    strengths: tuple[str, ...] = ()
+    watch_out: tuple[str, ...] = ()
+
+
+class Feedback(_Frozen):
+    """Feedback texts shown to respondents on the completion page."""
+
+    stages: dict[Literal[1, 2, 3, 4], StageFeedback] = Field(default_factory=dict)
+    quadrants: dict[Quadrant, QuadrantFeedback] = Field(default_factory=dict)
+
+
+class Study(_Frozen):
+    """Study information for the landing and consent page."""
+
+    introduction: str | None = None
+    consent: str | None = None
+    contact: str | None = None
+
+
+class Instrument(_Frozen):
+    """A complete instrument: the public YAML format (DESIGN §3.1) plus the app's sections."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
+    version: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    description: str | None = None
+    study: Study = Study()
+    scale: Scale
+    constructs: tuple[Construct, ...] = Field(min_length=1)
+    firmographics: tuple[Firmographic, ...] = ()
+    attention_checks: tuple[AttentionCheck, ...] = ()
+    pages: tuple[Page, ...] = ()
+    stage_rule: StageRule = StageRule()
+    quadrant_rule: QuadrantRule = QuadrantRule()
+    feedback: Feedback = Feedback()
+    seconds_per_item: float = Field(default=7.0, gt=0)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Instrument:
+        _first_duplicate(
+            [((("constructs", i, "id")), c.id) for i, c in enumerate(self.constructs)],
+            "construct id",
+        )
+        _first_duplicate(
+            [
+                (("constructs", ci, "items", ii, "id"), item.id)
+                for ci, c in enumerate(self.constructs)
+                for ii, item in enumerate(c.items)
+            ]
+            + [(("firmographics", qi, "id"), q.id) for qi, q in enumerate(self.firmographics)]
+            + [
+                (("attention_checks", ai, "id"), a.id) for ai, a in enumerate(self.attention_checks)
+            ],
+            "item id",
+        )
+        for ai, check in enumerate(self.attention_checks):
+            if not self.scale.min <= check.answer <= self.scale.max:
+                raise LocatedValueError(
+                    f"attention check '{check.id}' expects answer {check.answer}, which is "
+                    f"outside the scale {self.scale.min}..{self.scale.max}",
+                    ("attention_checks", ai, "answer"),
+                )
+        if self.pages:
+            self._check_pages()
+        return self
+
+    def _check_pages(self) -> None:
+        _first_duplicate([(("pages", i, "id"), p.id) for i, p in enumerate(self.pages)], "page id")
+        known = {
+            "constructs": [c.id for c in self.constructs],
+            "firmographics": [q.id for q in self.firmographics],
+            "attention_checks": [a.id for a in self.attention_checks],
+        }
+        for kind, ids in known.items():
+            placed = [
+                ((("pages", pi, kind, ri)), ref)
+                for pi, page in enumerate(self.pages)
+                for ri, ref in enumerate(getattr(page, kind))
+            ]
+            for loc, ref in placed:
+                if ref not in ids:
+                    raise LocatedValueError(
+                        f"page refers to unknown {kind[:-1].replace('_', ' ')} '{ref}'", loc
+                    )
+            _first_duplicate(placed, f"{kind[:-1].replace('_', ' ')} on a page")
+            placed_ids = {ref for _, ref in placed}
+            missing = [i for i in ids if i not in placed_ids]
+            if missing:
+                raise LocatedValueError(
+                    f"{kind.replace('_', ' ')} {missing} are not placed on any page; "
+                    "list every one of them under some page",
+                    ("pages",),
+                )
+
+    # ----------------------------------------------------------------- look-ups
+    @property
+    def items(self) -> tuple[Item, ...]:
+        """All Likert items of all constructs, in instrument order."""
+        return tuple(i for c in self.constructs for i in c.items)
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        """Ids of all Likert items, in instrument order."""
+        return tuple(i.id for i in self.items)
+
+    @property
+    def reverse_item_ids(self) -> tuple[str, ...]:
+        """Ids of the reverse-keyed items."""
+        return tuple(i.id for i in self.items if i.reverse)
+
+    def construct(self, construct_id: str) -> Construct:
+        """Return the construct with ``construct_id`` (``KeyError`` if unknown)."""
+        for c in self.constructs:
+            if c.id == construct_id:
+                return c
+        raise KeyError(construct_id)
+
+    def construct_of(self) -> dict[str, str]:
+        """Map each item id to the id of its construct."""
+        return {i.id: c.id for c in self.constructs for i in c.items}
+
+    def constructs_by_level(self) -> dict[Level, tuple[Construct, ...]]:
+        """Constructs of each declared level (levels without constructs are left out)."""
+        out: dict[Level, tuple[Construct, ...]] = {}
+        for level in LEVELS:
+            found = tuple(c for c in self.constructs if c.level == level)
+            if found:
+                out[level] = found
+        return out
+
+    def constructs_by_axis(self) -> dict[Axis, tuple[Construct, ...]]:
+        """Constructs of each declared axis (axes without constructs are left out)."""
+        out: dict[Axis, tuple[Construct, ...]] = {}
+        for axis in AXES:
+            found = tuple(c for c in self.constructs if c.axis == axis)
+            if found:
+                out[axis] = found
+        return out
+
+    @property
+    def outcome_constructs(self) -> tuple[Construct, ...]:
+        """Constructs with ``role: outcome``."""
+        return tuple(c for c in self.constructs if c.role == "outcome")
+
+    @property
+    def has_stage_model(self) -> bool:
+        """True when all four capability levels have at least one construct."""
+        return len(self.constructs_by_level()) == len(LEVELS)
+
+    @property
+    def has_quadrant_model(self) -> bool:
+        """True when both axes have at least one construct."""
+        return len(self.constructs_by_axis()) == len(AXES)
+
+    def firmographic(self, question_id: str) -> Firmographic:
+        """Return the firmographic question with ``question_id`` (``KeyError`` if unknown)."""
+        for q in self.firmographics:
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def firmographic_measuring(self, measures: Measures) -> Firmographic | None:
+        """The first firmographic question tagged ``measures: <measures>``, if any."""
+        return next((q for q in self.firmographics if q.measures == measures), None)
+
+    def page_list(self) -> tuple[Page, ...]:
+        """The pages in order; without ``pages`` one page per construct (after firmographics)."""
+        if self.pages:
+            return self.pages
+        pages: list[Page] = []
+        if self.firmographics:
+            pages.append(
+                Page(
+                    id="about_you",
+                    title="About your organisation",
+                    firmographics=tuple(q.id for q in self.firmographics),
+                )
+            )
+        pages.extend(
+            Page(id=f"p_{c.id}", title=c.label, constructs=(c.id,)) for c in self.constructs
+        )
+        if self.attention_checks:
+            last = pages[-1]
+            pages[-1] = last.model_copy(
+                update={"attention_checks": tuple(a.id for a in self.attention_checks)}
+            )
+        return tuple(pages)
+
+    def page_item_ids(self, page: Page) -> tuple[str, ...]:
+        """Likert item and attention-check ids shown on ``page`` (before randomisation)."""
+        ids: list[str] = []
+        for cid in page.constructs:
+            ids.extend(i.id for i in self.construct(cid).items)
+        ids.extend(page.attention_checks)
+        return tuple(ids)
+
+    def quadrant_cuts(self) -> tuple[float, float]:
+        """(control cut, orientation cut), defaulting to the scale midpoint."""
+        mid = self.scale.midpoint
+        rule = self.quadrant_rule
+        return (
+            mid if rule.control_cut is None else rule.control_cut,
+            mid if rule.orientation_cut is None else rule.orientation_cut,
+        )
+
+    def estimated_minutes(self) -> float:
+        """Rough completion time: ``seconds_per_item`` per Likert item, 12 s per other question."""
+        n_likert = len(self.items) + len(self.attention_checks)
+        seconds = n_likert * self.seconds_per_item + 12.0 * len(self.firmographics)
+        return round(seconds / 60.0, 1)
+
+
+def _duplicates(values: Iterable[str]) -> list[str]:
+    counts = Counter(values)
+    return sorted(v for v, n in counts.items() if n > 1)
+
+
+def _first_duplicate(located: list[tuple[tuple[str | int, ...], str]], what: str) -> None:
+    """Raise at the second occurrence of the first repeated value, naming the first one."""
+    seen: dict[str, tuple[str | int, ...]] = {}
+    for loc, value in located:
+        if value in seen:
+            first = _format_loc(seen[value])
+            raise LocatedValueError(f"duplicate {what} '{value}' (first used at {first})", loc)
+        seen[value] = loc
+
+
+def _format_loc(loc: tuple[str | int, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

@@ -1,0 +1,56 @@
+"""Shared fixtures: the shipped instrument, a minimal instrument and simulated data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analysis.simulate import Simulation, simulate
+from instrument import DEFAULT_INSTRUMENT, Instrument, load_instrument
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+#: A small valid instrument using only the public keys of DESIGN §3.1 (line numbers matter).
+MINIMAL_YAML = """\
+id: mini
+version: "0.1"
+title: Minimal instrument
+scale:
+  min: 1
+  max: 5
+  labels: [Strongly disagree, Disagree, Neutral, Agree, Strongly agree]
+constructs:
+  - id: extraversion
+    label: Extraversion
+    items:
+      - {id: e1, text: "I talk to many people at parties."}
+      - {id: e2, text: "I keep in the background.", reverse: true}
+      - {id: e3, text: "I start conversations."}
+  - id: conscientiousness
+    label: Conscientiousness
+    items:
+      - {id: c1, text: "I get chores done right away."}
+      - {id: c2, text: "I often forget to put things back.", reverse: true}
+      - {id: c3, text: "I like order."}
+"""
+
+
+@pytest.fixture(scope="session")
+def smcap_instrument() -> Instrument:
+    """The shipped smcap-b2b instrument."""
+    return load_instrument(DEFAULT_INSTRUMENT)
+
+
+@pytest.fixture(scope="session")
+def sim_1200(smcap_instrument: Instrument) -> Simulation:
+    """1,200 respondents from the stage model (seed 11)."""
+    return simulate(smcap_instrument, 1200, random_state=11)
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Folder for screenshots and reports kept after the run (``test-artifacts/``)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
