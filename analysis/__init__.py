@@ -1,0 +1,1 @@
+"""Statistics as plain functions and small estimators; no Streamlit, no database."""
