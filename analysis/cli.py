@@ -1,0 +1,197 @@
+"""The ``smcap`` command line.
+
+Subcommands::
+
+    smcap instrument check FILE
+    smcap instrument codebook FILE --format csv|md [--out FILE]
+    smcap simulate --instrument FILE --n N --seed S [--null] --out FILE.csv
+
+Problems with the user's input end with one readable ``smcap: error: ...`` line on stderr and
+exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from instrument import Instrument, InstrumentError, load_instrument
+from instrument.codebook import codebook, codebook_markdown
+
+
+class CliError(Exception):
+    """A problem with the command's input, reported without a traceback."""
+
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``smcap`` command line; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except (CliError, InstrumentError, ValueError, OSError) as exc:
+        print(f"smcap: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("smcap: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="smcap",
+        description="Survey instrument and statistical validation for B2B social-media "
+        "capability research.",
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_instrument(sub)
+    _add_simulate(sub)
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Subcommands defined in their own modules (imported lazily so startup stays fast)."""
+    registrars: list[Callable[[argparse._SubParsersAction], None]] = []
+    for module_name in _COMMAND_MODULES:
+        module = __import__(module_name, fromlist=["register"])
+        registrars.append(module.register)
+    return registrars
+
+
+#: Modules that define ``register(subparsers)`` for further subcommands.
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def read_instrument(path: str | Path) -> Instrument:
+    """Load an instrument for a command (errors become one readable line)."""
+    return load_instrument(path)
+
+
+# --------------------------------------------------------------------------- instrument
+def _add_instrument(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("instrument", help="check an instrument file or export its codebook")
+    isub = p.add_subparsers(title="instrument commands", metavar="ACTION")
+    check = isub.add_parser("check", help="validate an instrument and summarise it")
+    check.add_argument("file", help="instrument YAML file")
+    check.set_defaults(handler=_cmd_check)
+    cb = isub.add_parser("codebook", help="export the codebook (one row per variable)")
+    cb.add_argument("file", help="instrument YAML file")
+    cb.add_argument("--format", choices=("csv", "md"), default="csv", help="output format")
+    cb.add_argument("--out", help="write to this file instead of standard output")
+    cb.set_defaults(handler=_cmd_codebook)
+    p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    print(summarise_instrument(read_instrument(args.file)))
+    return 0
+
+
+def summarise_instrument(inst: Instrument) -> str:
+    """A human-readable summary: constructs by level/axis/role, item counts, minutes."""
+    n_items = len(inst.items)
+    lines = [
+        f"{inst.id} {inst.version} — {inst.title}",
+        f"scale: {inst.scale.min}–{inst.scale.max} ({len(inst.scale.points)} points: "
+        f"{inst.scale.labels[0]} … {inst.scale.labels[-1]})",
+        f"{len(inst.constructs)} constructs, {n_items} Likert items "
+        f"({len(inst.reverse_item_ids)} reverse-keyed), {len(inst.attention_checks)} attention "
+        f"check(s), {len(inst.firmographics)} firmographic question(s), "
+        f"{len(inst.page_list())} page(s)",
+        "",
+    ]
+    groups: list[tuple[str, list]] = []
+    for level, members in inst.constructs_by_level().items():
+        groups.append((f"level {level}", list(members)))
+    for axis, members in inst.constructs_by_axis().items():
+        groups.append((f"axis {axis}", list(members)))
+    if inst.outcome_constructs:
+        groups.append(("role outcome", list(inst.outcome_constructs)))
+    untagged = [c for c in inst.constructs if not (c.level or c.axis or c.role)]
+    if untagged:
+        groups.append(("untagged", untagged))
+    width = max(len(g) for g, _ in groups)
+    for name, members in groups:
+        count = sum(len(c.items) for c in members)
+        listing = ", ".join(f"{c.id} ({len(c.items)})" for c in members)
+        lines.append(f"  {name:<{width}}  {count:>3} items: {listing}")
+    lines += [
+        "",
+        f"stage model (all four levels): {'yes' if inst.has_stage_model else 'no'}",
+        f"quadrant model (both axes): {'yes' if inst.has_quadrant_model else 'no'}",
+        f"estimated time to complete: {inst.estimated_minutes()} minutes",
+    ]
+    return "\n".join(lines)
+
+
+def _cmd_codebook(args: argparse.Namespace) -> int:
+    inst = read_instrument(args.file)
+    if args.format == "csv":
+        text = codebook(inst).to_csv(index=False)
+    else:
+        text = codebook_markdown(inst)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"codebook written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+# --------------------------------------------------------------------------- simulate
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="generate respondents from the theory (with a *_truth.csv of the known truth)",
+    )
+    p.add_argument("--instrument", required=True, help="instrument YAML file")
+    p.add_argument("--n", type=int, required=True, help="number of respondents")
+    p.add_argument("--seed", type=int, default=None, help="random seed (reproducible output)")
+    p.add_argument("--null", action="store_true", help="one continuous maturity, no stages")
+    p.add_argument("--out", required=True, help="responses CSV to write")
+    p.set_defaults(handler=_cmd_simulate)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from analysis.simulate import simulate
+
+    if args.n < 1:
+        raise CliError(f"--n must be at least 1, got {args.n}")
+    out = Path(args.out)
+    if out.suffix.lower() != ".csv":
+        raise CliError(f"--out must name a .csv file, got '{out}'")
+    if not out.parent.exists():
+        raise CliError(f"output folder '{out.parent}' does not exist")
+    inst = read_instrument(args.instrument)
+    sim = simulate(inst, args.n, random_state=args.seed, null=args.null)
+    truth_path = truth_path_for(out)
+    sim.responses.to_csv(out, index=False)
+    sim.truth.to_csv(truth_path, index=False)
+    kind = "null model (continuous maturity, no stages)" if args.null else "stage model"
+    print(
+        f"simulated {args.n} respondents ({kind}, seed {args.seed}) -> {out} and {truth_path}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def truth_path_for(responses_csv: str | Path) -> Path:
+    """``data/x.csv`` → ``data/x_truth.csv``."""
+    p = Path(responses_csv)
+    return p.with_name(f"{p.stem}_truth.csv")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

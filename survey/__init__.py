@@ -1,0 +1,1 @@
+"""The Streamlit app: a router, short pages, one data-access module, storage."""
