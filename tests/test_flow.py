@@ -15,7 +15,7 @@ from survey.config import Settings
 from survey.demo import DEMO_CSV
 from survey.questionnaire import Questionnaire
 from survey.store import CompletedResponse
-from tests.browser_support import plan_answers
+from tests.answer_plans import plan_answers
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ from instrument import DEFAULT_INSTRUMENT, load_instrument
 from survey import flow, store
 from survey.db import make_engine, migrate
 from survey.questionnaire import Questionnaire
-from tests.browser_support import plan_answers, stored_form
+from tests.answer_plans import plan_answers, stored_form
 
 APP = str(Path(__file__).resolve().parent.parent / "survey" / "app.py")
 Q = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))

@@ -18,6 +18,7 @@ from instrument import DEFAULT_INSTRUMENT, load_instrument
 from survey import store
 from survey.db import make_engine
 from survey.questionnaire import Questionnaire
+from tests.answer_plans import plan_answers, stored_form
 from tests.browser_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -26,11 +27,9 @@ from tests.browser_support import (
     answer_page,
     click,
     free_port,
-    plan_answers,
     running_app,
     screenshot,
     shown_answer,
-    stored_form,
     wait_for_page,
 )
 
