@@ -36,27 +36,28 @@ stored = flow.stored_answers(context.engine, respondent)
 questions = questionnaire.questions(page.id, seed=respondent.item_order_seed)
 # A new key set for every visit of a page, so the widgets start from the saved answers.
 visit = int(respondent.page_shown_at.timestamp() * 1000) if respondent.page_shown_at else 0
-with st.form(f"page-{page.id}", enter_to_submit=False, border=False):
-    raw = {
-        q.id: ui.ask(
-            q, questionnaire.widget_value(q, stored.get(q.id)), key=f"{page.id}.{q.id}.{visit}"
-        )
-        for q in questions
-    }
-    with st.container(horizontal=True):
-        back = position > 0 and st.form_submit_button("Back")
-        forward = st.form_submit_button("Finish" if is_last else "Next", type="primary")
+keys = {q.id: f"{page.id}.{q.id}.{visit}" for q in questions}
 
-if back or forward:
-    outcome = flow.submit(
-        context.engine,
-        questionnaire,
-        respondent,
-        page.id,
-        raw,
-        action="back" if back else "next",
+
+def submit(action: str) -> None:
+    """Save the page before the next run draws anything (one run per page change)."""
+    raw = {qid: st.session_state.get(key) for qid, key in keys.items()}
+    outcome = flow.submit(context.engine, questionnaire, respondent, page.id, raw, action=action)
+    st.session_state["missing"] = (
+        (page.id, visit, missing_message(outcome.missing)) if outcome.missing else None
     )
-    if outcome.missing:
-        st.error(missing_message(outcome.missing))
-    else:
-        st.rerun()
+
+
+with st.form(f"page-{page.id}", enter_to_submit=False, border=False):
+    for q in questions:
+        ui.ask(q, questionnaire.widget_value(q, stored.get(q.id)), key=keys[q.id])
+    with st.container(horizontal=True):
+        if position > 0:
+            st.form_submit_button("Back", on_click=submit, args=("back",))
+        st.form_submit_button(
+            "Finish" if is_last else "Next", type="primary", on_click=submit, args=("next",)
+        )
+
+missing = st.session_state.get("missing")
+if missing and missing[:2] == (page.id, visit):
+    st.error(missing[2])
