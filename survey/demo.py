@@ -2,8 +2,10 @@
 
 1. Writes the simulated demo data set under ``data/`` if it is missing.
 2. Migrates the study database (``SMCAP_DATABASE_URL`` or ``data/smcap.db``).
-3. Stores the 400 simulated respondents as completed demo responses (``is_demo``), so the
-   completion page has a sample to compare with. Running it again adds nothing.
+3. Stores the 400 simulated respondents as completed demo responses (``is_demo``) in the
+   embedded demo database ``data/smcap.db``, so the completion page has a sample to compare
+   with. Running it again adds nothing. A configured study database (``SMCAP_DATABASE_URL``)
+   is migrated but never seeded, so simulated responses cannot mix with a real study's.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from analysis.cli import truth_path_for
 from analysis.simulate import simulate
 from instrument import DEFAULT_INSTRUMENT, Instrument, load_instrument
 from survey import store
-from survey.config import load_settings
+from survey.config import DEFAULT_DATABASE_URL, load_settings
 from survey.db import make_engine, migrate
 from survey.questionnaire import Questionnaire
 from survey.store import CompletedResponse
@@ -118,16 +120,17 @@ def main() -> None:
     print(f"demo data: {csv_path}")
     settings = load_settings()
     engine = make_engine(settings.database_url)
+    where = engine.url.render_as_string(hide_password=True)
     try:
         migrate(engine)
+        if settings.database_url != DEFAULT_DATABASE_URL:
+            print(f"database: {where} migrated (a study database: no demo responses added)")
+            return
         added = seed_demo(engine, csv_path)
         total = store.count_completed(engine, instrument_id="smcap-b2b", include_demo=True)
     finally:
         engine.dispose()
-    print(
-        f"database: {engine.url.render_as_string(hide_password=True)} — "
-        f"{added} demo responses added, {total} completed responses in all"
-    )
+    print(f"database: {where} — {added} demo responses added, {total} completed responses in all")
 
 
 if __name__ == "__main__":

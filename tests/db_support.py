@@ -45,7 +45,7 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def survey_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of each supported kind (PostgreSQL only when configured)."""
     if request.param == "sqlite":

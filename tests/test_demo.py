@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
 from instrument import Instrument
-from survey import store
+from survey import demo, store
+from survey.db import make_engine
 from survey.demo import DEMO_CSV, DEMO_N, demo_responses, seed_demo
 from survey.questionnaire import Questionnaire
 
@@ -52,3 +55,23 @@ def test_malformed_demo_rows_are_named(smcap_instrument: Instrument) -> None:
         demo_responses(demo, smcap_instrument)
     with pytest.raises(ValueError, match=r"lack column\(s\) \['sector'\]"):
         demo_responses(demo.drop(columns="sector"), smcap_instrument)
+
+
+def test_main_seeds_only_the_embedded_demo_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "none.toml").write_text("[study]\n", encoding="utf-8")
+    monkeypatch.setenv("SMCAP_CONFIG", str(tmp_path / "none.toml"))
+    study_url = f"sqlite:///{tmp_path / 'study.db'}"
+    monkeypatch.setenv("SMCAP_DATABASE_URL", study_url)
+    demo.main()
+    assert "no demo responses added" in capsys.readouterr().out
+    engine = make_engine(study_url)
+    assert store.count_completed(engine, instrument_id="smcap-b2b", include_demo=True) == 0
+    engine.dispose()
+
+    demo_url = f"sqlite:///{tmp_path / 'smcap.db'}"
+    monkeypatch.setattr(demo, "DEFAULT_DATABASE_URL", demo_url)
+    monkeypatch.setenv("SMCAP_DATABASE_URL", demo_url)
+    demo.main()
+    assert "400 demo responses added" in capsys.readouterr().out
