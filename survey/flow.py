@@ -237,6 +237,11 @@ def submit(
     return Submission(state)
 
 
+def withdraw(engine: Engine, respondent: RespondentState) -> bool:
+    """Delete the respondent and everything they answered (they withdrew consent)."""
+    return store.delete_respondent(engine, respondent.id)
+
+
 def stored_answers(engine: Engine, respondent: RespondentState) -> dict[str, AnswerValue]:
     """Everything the respondent has saved so far."""
     return store.load_answers(engine, respondent.id)

@@ -6,10 +6,13 @@ from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
+from sqlalchemy import Engine
 
 from instrument import LEVELS
+from survey import flow
 from survey.flow import Comparison, resume_url
 from survey.questionnaire import Question
+from survey.store import RespondentState
 
 _LEVEL_LABELS = {
     "operational": "Operational",
@@ -58,6 +61,21 @@ def ask(question: Question, value: Any, *, key: str) -> Any:
         placeholder="Type a whole number",
         key=key,
     )
+
+
+def withdraw_box(engine: Engine, respondent: RespondentState) -> None:
+    """An expander that lets the respondent delete all their answers (confirmed first)."""
+    with st.expander("Withdraw and delete my answers"):
+        st.write(
+            "You can leave the study at any time. This deletes every answer you have given; "
+            "it cannot be undone."
+        )
+        sure = st.checkbox("Yes, delete all my answers", key=f"withdraw-{respondent.id}")
+        if st.button("Delete my answers", disabled=not sure):
+            flow.withdraw(engine, respondent)
+            st.session_state["withdrawn"] = True
+            del st.query_params[flow.TOKEN_PARAM]
+            st.rerun()
 
 
 def resume_link(token: str, *, intro: str) -> None:

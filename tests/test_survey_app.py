@@ -212,3 +212,21 @@ def test_contact_form_on_completion(db: Engine) -> None:
     button(at, "Send me the findings").click().run()
     assert "we will send you a summary" in at.success[0].value
     assert count(db, "contacts") == 1
+
+
+def test_withdrawal_deletes_everything_after_confirmation(db: Engine) -> None:
+    at = run()
+    token = consent(at)
+    plan = plan_answers(Q, seed=14)
+    fill(at, "firm", plan)
+    button(at, "Next").click().run()
+    assert count(db, "answers") == len(Q.question_ids("firm"))
+    delete = button(at, "Delete my answers")
+    assert delete.disabled  # not before the respondent confirms
+    at.checkbox[0].check().run()
+    button(at, "Delete my answers").click().run()
+    assert "Your answers have been deleted" in at.success[0].value
+    assert flow.TOKEN_PARAM not in at.query_params
+    for table in ("respondents", "answers", "page_timings"):
+        assert count(db, table) == 0
+    assert run(token).title[0].value == "We could not open your survey"

@@ -73,3 +73,5 @@ else:
         else:
             st.session_state["contact_saved"] = True
             st.rerun()
+
+ui.withdraw_box(context.engine, respondent)

@@ -61,3 +61,5 @@ with st.form(f"page-{page.id}", enter_to_submit=False, border=False):
 missing = st.session_state.get("missing")
 if missing and missing[:2] == (page.id, visit):
     st.error(missing[2])
+
+ui.withdraw_box(context.engine, respondent)

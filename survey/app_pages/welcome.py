@@ -8,6 +8,11 @@ context = cache.app_context()
 instrument = context.instrument
 st.title(instrument.title)
 
+if st.session_state.get("withdrawn"):
+    st.success(
+        "Your answers have been deleted and you have left the study. Thank you for your time."
+    )
+    st.stop()
 if st.session_state.get("declined"):
     st.success(
         "Thank you for considering the survey. You have not taken part and nothing about you "
