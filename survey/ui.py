@@ -89,7 +89,8 @@ def level_chart(
 ) -> None:
     """Horizontal bars of the four level scores, with the sample median when available."""
     order = [lv for lv in LEVELS if lv in levels]
-    names = [_LEVEL_LABELS[lv] for lv in order]
+    # the score is part of the axis label, so no text sits on the bars or the median marks
+    names = [f"{_LEVEL_LABELS[lv]} {levels[lv]:.1f}" for lv in order]
     fig = go.Figure()
     fig.add_bar(
         y=names,
@@ -97,13 +98,9 @@ def level_chart(
         orientation="h",
         name="Your organisation",
         marker_color="#1f5f8b",
-        text=[f"{levels[lv]:.1f}" for lv in order],
-        textposition="inside",
-        hovertemplate="%{y}: %{x:.2f}<extra></extra>",
+        hovertemplate="%{y}<extra></extra>",
     )
-    alt = "Your capability levels: " + ", ".join(
-        f"{n} {levels[lv]:.1f}" for n, lv in zip(names, order, strict=True)
-    )
+    alt = "Your capability levels: " + ", ".join(names)
     if comparison is not None:
         median = comparison.levels.median
         fig.add_scatter(
@@ -112,10 +109,10 @@ def level_chart(
             mode="markers",
             name=f"Median of {comparison.levels.n_respondents} firms",
             marker={"symbol": "line-ns", "size": 26, "line": {"width": 4, "color": "#e07b00"}},
-            hovertemplate="%{y} median: %{x:.2f}<extra></extra>",
+            hovertemplate="median %{x:.1f}<extra></extra>",
         )
         alt += "; sample medians: " + ", ".join(
-            f"{n} {float(median[lv]):.1f}" for n, lv in zip(names, order, strict=True)
+            f"{_LEVEL_LABELS[lv]} {float(median[lv]):.1f}" for lv in order
         )
     fig.update_layout(
         height=260,
@@ -131,7 +128,4 @@ def level_chart(
 
 def _base_url() -> str:
     """The address the respondent uses (without query), or ``""`` outside a browser."""
-    try:
-        return st.context.url or ""
-    except Exception:  # no browser context (tests)
-        return ""
+    return st.context.url or ""

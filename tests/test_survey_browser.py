@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from instrument import DEFAULT_INSTRUMENT, load_instrument
 from survey import store
-from survey.db import make_engine
+from survey.db import make_engine, migrate
+from survey.demo import seed_demo
 from survey.questionnaire import Questionnaire
 from tests.answer_plans import plan_answers, stored_form
 from tests.browser_support import (
@@ -55,7 +56,12 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     folder = tmp_path_factory.mktemp("survey-app")
-    with running_app(f"sqlite:///{folder / 'survey.db'}", folder / "server.log") as server:
+    database_url = f"sqlite:///{folder / 'survey.db'}"
+    engine = make_engine(database_url)
+    migrate(engine)
+    seed_demo(engine)  # a sample to compare with on the result page
+    engine.dispose()
+    with running_app(database_url, folder / "server.log") as server:
         yield server
 
 
@@ -111,6 +117,7 @@ def test_browser_completes_the_survey_and_the_database_holds_exactly_its_answers
             submit_page(phone, page_id, plan)
     expect(phone.get_by_text("Your estimated stage", exact=False)).to_be_visible()
     expect(phone.locator(".js-plotly-plot")).to_be_visible()
+    expect(phone.get_by_text("The comparison includes simulated demonstration")).to_be_visible()
     screenshot(phone, artifacts_dir / "survey-completion-375px.png", height=3000)
 
     engine = make_engine(app.database_url)

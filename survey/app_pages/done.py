@@ -59,11 +59,12 @@ st.subheader("Hear about the findings")
 if st.session_state.get("contact_saved"):
     st.success("Thank you – we will send you a summary of the study's findings.")
 else:
+    st.write(
+        "Leave an e-mail address to receive a summary of the results. It is stored apart "
+        "from your answers and never linked to them."
+    )
     with st.form("contact", clear_on_submit=True, enter_to_submit=False):
-        email = st.text_input(
-            "E-mail address (optional)",
-            help="Stored apart from your answers and never linked to them.",
-        )
+        email = st.text_input("E-mail address (optional)")
         sent = st.form_submit_button("Send me the findings")
     if sent:
         try:
