@@ -48,18 +48,17 @@ def submit(action: str) -> None:
     )
 
 
+missing = st.session_state.get("missing")
 with st.form(f"page-{page.id}", enter_to_submit=False, border=False):
     for q in questions:
         ui.ask(q, questionnaire.widget_value(q, stored.get(q.id)), key=keys[q.id])
+    if missing and missing[:2] == (page.id, visit):
+        st.error(missing[2])  # right above the button that was pressed
     with st.container(horizontal=True):
         if position > 0:
             st.form_submit_button("Back", on_click=submit, args=("back",))
         st.form_submit_button(
             "Finish" if is_last else "Next", type="primary", on_click=submit, args=("next",)
         )
-
-missing = st.session_state.get("missing")
-if missing and missing[:2] == (page.id, visit):
-    st.error(missing[2])
 
 ui.withdraw_box(context.engine, respondent)

@@ -1,5 +1,7 @@
 """Landing page: what the study is about, and consent (nothing is stored before it)."""
 
+import math
+
 import streamlit as st
 
 from survey import cache, flow
@@ -24,7 +26,7 @@ if instrument.study.introduction:
     st.write(instrument.study.introduction)
 st.caption(
     f"{len(context.questionnaire.pages)} short pages, about "
-    f"{instrument.estimated_minutes():.0f} minutes."
+    f"{math.ceil(instrument.estimated_minutes())} minutes."
 )
 st.subheader("Taking part")
 if instrument.study.consent:
