@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,18 @@ from tests.answer_plans import plan_answers, stored_form
 
 APP = str(Path(__file__).resolve().parent.parent / "survey" / "app.py")
 Q = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module() -> Iterator[None]:
+    """AppTest leaves ``sys.modules["__main__"]`` pointing at the app script; put it back.
+
+    Otherwise every later multiprocessing child (spawn/forkserver) re-runs the whole app as
+    its main module, which made the concurrency test (and any joblib pool) crawl.
+    """
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture

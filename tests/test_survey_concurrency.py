@@ -75,7 +75,7 @@ def run_writers(
     """Start the writers together; collect one result per writer (or fail after a timeout)."""
     # forkserver: children fork from a clean, single-threaded server with the modules loaded
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["survey.flow", "tests.answer_plans"])
+    context.set_forkserver_preload([__name__, "survey.flow", "tests.answer_plans"])
     barrier = context.Barrier(N_WRITERS)
     results = context.Queue()
     workers = [
