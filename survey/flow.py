@@ -262,9 +262,7 @@ def comparison(engine: Engine, questionnaire: Questionnaire) -> Comparison | Non
     inst = questionnaire.instrument
     if not inst.constructs_by_level():
         return None
-    frame = store.answers_frame(
-        engine, instrument_id=inst.id, item_ids=inst.item_ids, completed_only=True
-    )
+    frame = store.responses_frame(engine, questionnaire, completed_only=True)
     real = frame[~frame["is_demo"]]
     for sample, includes_demo in ((real, False), (frame, bool(frame["is_demo"].any()))):
         levels = sample_levels(sample, inst)

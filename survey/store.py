@@ -32,7 +32,7 @@ from survey.db import (
     utcnow,
     write_transaction,
 )
-from survey.questionnaire import AnswerValue
+from survey.questionnaire import AnswerValue, Questionnaire
 
 #: Bytes of randomness in a resume token (192 bits).
 TOKEN_BYTES = 24
@@ -305,24 +305,21 @@ def count_completed(engine: Engine, *, instrument_id: str, include_demo: bool = 
         return int(conn.execute(query).scalar_one())
 
 
-def answers_frame(
+def responses_frame(
     engine: Engine,
+    questionnaire: Questionnaire,
     *,
-    instrument_id: str,
-    item_ids: Iterable[str],
     completed_only: bool = True,
     include_demo: bool = True,
 ) -> pd.DataFrame:
-    """Numeric answers as a wide table: one row per respondent, one column per item.
+    """Every response as one row, in the layout of a survey export (``smcap simulate``).
 
     Parameters
     ----------
     engine : Engine
         The survey database.
-    instrument_id : str
-        Whose responses.
-    item_ids : iterable of str
-        Columns wanted (Likert items, attention checks, whole-number questions).
+    questionnaire : Questionnaire
+        The questionnaire whose responses to export (its instrument id selects them).
     completed_only : bool, default True
         Leave out unfinished responses.
     include_demo : bool, default True
@@ -331,41 +328,71 @@ def answers_frame(
     Returns
     -------
     DataFrame
-        Index ``respondent_id`` (sorted), columns ``item_ids`` in the given order, nullable
-        ``Int64`` values; a column ``is_demo`` (bool) is added.
+        Columns ``respondent_id``; the background questions (choices as text, multiple choice
+        joined by ``;``, counts as ``Int64``); the Likert items and the attention checks
+        (``Int64``) in instrument order; ``page_time_<page id>`` seconds; then
+        ``instrument_version``, ``is_demo``, ``consented_at`` and ``completed_at``. Rows are
+        sorted by ``respondent_id``; unanswered questions are missing.
     """
-    items = list(item_ids)
-    query = (
-        select(
-            _ANSWERS.c.respondent_id,
-            _ANSWERS.c.item_id,
-            _ANSWERS.c.value_int,
-        )
-        .join(_RESPONDENTS, _RESPONDENTS.c.id == _ANSWERS.c.respondent_id)
-        .where(
-            _RESPONDENTS.c.instrument_id == instrument_id,
-            _ANSWERS.c.item_id.in_(items),
-            _ANSWERS.c.value_int.is_not(None),
-        )
-    )
-    who = select(_RESPONDENTS.c.id, _RESPONDENTS.c.is_demo).where(
-        _RESPONDENTS.c.instrument_id == instrument_id
-    )
+    inst = questionnaire.instrument
+    text_ids = {q.id for q in inst.firmographics if q.type in ("single", "multi")}
+    # the layout of ``smcap simulate``: background questions, items, attention checks
+    question_ids = [
+        *(q.id for q in inst.firmographics),
+        *inst.item_ids,
+        *(a.id for a in inst.attention_checks),
+    ]
+    who = select(
+        _RESPONDENTS.c.id,
+        _RESPONDENTS.c.instrument_version,
+        _RESPONDENTS.c.is_demo,
+        _RESPONDENTS.c.consented_at,
+        _RESPONDENTS.c.completed_at,
+    ).where(_RESPONDENTS.c.instrument_id == inst.id)
     if completed_only:
-        query = query.where(_RESPONDENTS.c.completed_at.is_not(None))
         who = who.where(_RESPONDENTS.c.completed_at.is_not(None))
     if not include_demo:
-        query = query.where(_RESPONDENTS.c.is_demo.is_(False))
         who = who.where(_RESPONDENTS.c.is_demo.is_(False))
+    chosen = who.subquery()
+    answers = select(
+        _ANSWERS.c.respondent_id, _ANSWERS.c.item_id, _ANSWERS.c.value_int, _ANSWERS.c.value_text
+    ).join(chosen, chosen.c.id == _ANSWERS.c.respondent_id)
+    timings = select(_TIMINGS.c.respondent_id, _TIMINGS.c.page_id, _TIMINGS.c.seconds).join(
+        chosen, chosen.c.id == _TIMINGS.c.respondent_id
+    )
     with read_connection(engine) as conn:
-        long = pd.DataFrame(conn.execute(query).all(), columns=["respondent_id", "item", "value"])
-        people = pd.DataFrame(conn.execute(who).all(), columns=["respondent_id", "is_demo"])
-    wide = long.pivot(index="respondent_id", columns="item", values="value")
-    wide = wide.reindex(index=sorted(people["respondent_id"]), columns=items).astype("Int64")
-    wide.index.name = "respondent_id"
-    wide.columns.name = None
-    wide["is_demo"] = people.set_index("respondent_id")["is_demo"].astype(bool)
-    return wide
+        people = pd.DataFrame(
+            conn.execute(who).all(),
+            columns=[
+                "respondent_id",
+                "instrument_version",
+                "is_demo",
+                "consented_at",
+                "completed_at",
+            ],
+        )
+        long = pd.DataFrame(conn.execute(answers).all(), columns=["rid", "item", "num", "text"])
+        times = pd.DataFrame(conn.execute(timings).all(), columns=["rid", "page", "seconds"])
+    index = pd.Index(sorted(people["respondent_id"]), name="respondent_id")
+    numbers = long.pivot(index="rid", columns="item", values="num")
+    texts = long.pivot(index="rid", columns="item", values="text")
+    columns = {}
+    for qid in question_ids:
+        source = texts if qid in text_ids else numbers
+        values = source[qid] if qid in source.columns else pd.Series(dtype=object)
+        values = values.reindex(index)
+        columns[qid] = values.astype("string" if qid in text_ids else "Int64")
+    seconds = times.pivot(index="rid", columns="page", values="seconds")
+    for page_id in questionnaire.page_ids:
+        values = seconds[page_id] if page_id in seconds.columns else pd.Series(dtype=float)
+        columns[f"page_time_{page_id}"] = values.reindex(index).astype(float)
+    out = pd.DataFrame(columns, index=index)
+    meta = people.set_index("respondent_id").reindex(index)
+    out["instrument_version"] = meta["instrument_version"].astype("string")
+    out["is_demo"] = meta["is_demo"].astype(bool)
+    out["consented_at"] = meta["consented_at"]
+    out["completed_at"] = meta["completed_at"]
+    return out.reset_index()
 
 
 def save_contact(engine: Engine, *, instrument_id: str, email: str) -> None:

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
+from instrument import DEFAULT_INSTRUMENT, load_instrument
 from survey import store
+from survey.demo import DEMO_CSV, seed_demo
+from survey.questionnaire import Questionnaire
 from survey.store import CompletedResponse
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -180,30 +184,39 @@ def test_import_completed_is_idempotent(survey_engine: Engine) -> None:
     assert store.count_completed(survey_engine, instrument_id="mini", include_demo=True) == 2
 
 
-def test_answers_frame_is_wide_and_labelled(survey_engine: Engine) -> None:
-    store.import_completed(
-        survey_engine,
-        [CompletedResponse("d1", {"a": 1, "b": 2}), CompletedResponse("d2", {"a": 3})],
-        instrument_id="mini",
-        instrument_version="0.1",
-        is_demo=True,
+def test_responses_frame_round_trips_the_demo_export(survey_engine: Engine) -> None:
+    questionnaire = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
+    seed_demo(survey_engine)
+    live, _ = store.create_respondent(
+        survey_engine, instrument_id="smcap-b2b", instrument_version="1.0", first_page="firm"
     )
-    r, _ = new(survey_engine)
-    store.save_page(survey_engine, r.id, page_id="p1", answers={"a": 5, "b": 6}, complete=True)
-    unfinished, _ = new(survey_engine)
-    store.save_page(survey_engine, unfinished.id, page_id="p1", answers={"a": 7})
+    store.save_page(survey_engine, live.id, page_id="firm", answers={"sector": "other"})
 
-    frame = store.answers_frame(survey_engine, instrument_id="mini", item_ids=["b", "a"])
-    assert list(frame.columns) == ["b", "a", "is_demo"]
-    assert frame.index.name == "respondent_id"
-    assert sorted(frame.index) == sorted(["d1", "d2", r.id])
-    assert frame.loc["d2", "a"] == 3 and frame["b"].isna().sum() == 1
-    assert frame.loc[r.id, "is_demo"] == False  # noqa: E712
-    real = store.answers_frame(
-        survey_engine, instrument_id="mini", item_ids=["a"], include_demo=False
-    )
-    assert list(real.index) == [r.id]
-    everyone = store.answers_frame(
-        survey_engine, instrument_id="mini", item_ids=["a"], completed_only=False
-    )
-    assert unfinished.id in everyone.index and everyone.loc[unfinished.id, "a"] == 7
+    frame = store.responses_frame(survey_engine, questionnaire)
+    demo = pd.read_csv(DEMO_CSV, dtype={"channels": "string"})
+    assert list(frame.columns[: len(demo.columns)]) == list(demo.columns)
+    assert list(frame.columns[len(demo.columns) :]) == [
+        "instrument_version",
+        "is_demo",
+        "consented_at",
+        "completed_at",
+    ]
+    assert len(frame) == len(demo) and frame["is_demo"].all()
+    expected = demo.assign(respondent_id="demo-" + demo["respondent_id"])
+    for column in demo.columns:
+        got = frame[column].astype(object).where(frame[column].notna(), None).tolist()
+        want = expected[column].astype(object).where(expected[column].notna(), None).tolist()
+        if column.startswith("page_time_"):
+            assert got == pytest.approx(want), column
+        elif column == "respondent_id" or frame[column].dtype == "string":
+            assert got == want, column
+        else:
+            assert [None if v is None else int(v) for v in got] == [
+                None if v is None else int(v) for v in want
+            ], column
+
+    everyone = store.responses_frame(survey_engine, questionnaire, completed_only=False)
+    row = everyone.set_index("respondent_id").loc[live.id]
+    assert row["sector"] == "other" and pd.isna(row["op_ai_1"]) and pd.isna(row["completed_at"])
+    real = store.responses_frame(survey_engine, questionnaire, include_demo=False)
+    assert real.empty and list(real.columns) == list(frame.columns)
