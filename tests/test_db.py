@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -110,3 +111,30 @@ def test_is_sqlite() -> None:
 @pytest.fixture
 def engine_sqlite(tmp_path: Path) -> Engine:
     return make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+
+
+def test_concurrent_migrations_do_not_collide(survey_db_url: str) -> None:
+    """Several app processes starting at once on an empty database all come up."""
+    engines = [make_engine(survey_db_url) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def start(engine: Engine) -> None:
+        try:
+            migrate(engine)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start, args=(e,)) for e in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert errors == []
+        with engines[0].connect() as conn:
+            context = MigrationContext.configure(conn)
+            assert context.get_current_revision() == "0001"
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        for engine in engines:
+            engine.dispose()
