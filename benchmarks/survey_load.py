@@ -1,12 +1,19 @@
 """Load benchmark: K concurrent browsers complete the survey against a running app.
 
-Drives K Chromium contexts (one browser, Playwright's async API) through consent and every
-questionnaire page at the same time, and prints
+Drives K Chromium contexts (Playwright's async API) through consent and every questionnaire
+page at the same time, and prints
 
 * page-to-page latency (click on Next/Finish → the next page is shown) p50 / p95 / max,
-* the app server's resident memory (peak and at the end),
-* answers stored in the database vs the answers the browsers gave (lost / extra / wrong),
+* the app server's CPU per page change and resident memory (start, peak, end),
+* the CPU the browsers themselves used on this machine (sampled from /proc),
+* answers stored in the database vs the answers the browsers gave (lost / wrong / extra),
 * the machine's load average before and after (the CPU may be shared).
+
+The browsers run on the same machine as the server. A Chromium page of this survey costs about
+2.5 CPU-seconds to load and 0.3 s to draw each new page (plus the clicking), so with many
+browsers and no pauses the latency mostly measures Chromium waiting for CPU; compare the
+server's CPU per page change with the browsers'. ``--think`` adds reading time before each
+Next (varied ±50 %) and ``--ramp`` staggers the starts, as real respondents do.
 
 By default it starts its own server (``streamlit run survey/app.py``) on a temporary SQLite
 database seeded with the 400 demo responses; ``--url`` / ``--database-url`` / ``--server-pid``
@@ -14,8 +21,8 @@ measure an app that is already running instead.
 
 Usage::
 
-    .venv/bin/python benchmarks/survey_load.py --k 20
-    .venv/bin/python benchmarks/survey_load.py --k 20 --think 2 --port 8620
+    .venv/bin/python benchmarks/survey_load.py --k 20                       # no pauses
+    .venv/bin/python benchmarks/survey_load.py --k 20 --think 30 --ramp 3   # people reading
 """
 
 from __future__ import annotations
@@ -26,7 +33,6 @@ import contextlib
 import os
 import random
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -130,8 +136,15 @@ async def wait_page(page: Page, questionnaire: Questionnaire, page_id: str | Non
 
 
 async def run_respondent(
-    browser: Any, url: str, questionnaire: Questionnaire, who: Respondent, think: float
+    browser: Any,
+    url: str,
+    questionnaire: Questionnaire,
+    who: Respondent,
+    think: float,
+    delay: float,
 ) -> None:
+    await asyncio.sleep(delay)
+    pause = random.Random(who.number)
     context = await browser.new_context(viewport={"width": 375, "height": 900})
     context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
@@ -144,8 +157,8 @@ async def run_respondent(
         for page_id in questionnaire.page_ids:
             for q in questionnaire.questions(page_id, seed=None):
                 await answer(page, page_id, q, who.plan[q.id])
-            if think:
-                await asyncio.sleep(think)
+            if think:  # reading time, varied so that respondents drift apart
+                await asyncio.sleep(think * pause.uniform(0.5, 1.5))
             following = questionnaire.next_page(page_id)
             started = time.perf_counter()
             await page.get_by_role(
@@ -188,34 +201,86 @@ def rss_kib(pid: int) -> int | None:
     return total
 
 
-async def sample_rss(pid: int | None, peak: list[int], stop: asyncio.Event) -> None:
-    while pid is not None and not stop.is_set():
-        value = rss_kib(pid)
-        if value:
+def descendants_cpu(root: int, exclude: int | None) -> dict[int, float]:
+    """CPU seconds so far of every descendant of ``root`` (not ``exclude`` and its children)."""
+    parent: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(entry.name)] = int(fields[1])
+        cpu[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    out = {}
+    for pid_, value in cpu.items():
+        ancestor = pid_
+        while ancestor in parent and ancestor not in (root, exclude, 0, 1):
+            ancestor = parent[ancestor]
+        if ancestor == root and pid_ != root:
+            out[pid_] = value
+    return out
+
+
+async def sample(
+    pid: int | None, peak: list[int], browser_cpu: dict[int, float], stop: asyncio.Event
+) -> None:
+    """Every 0.5 s: the server's RSS, and the CPU time of the browsers (our descendants)."""
+    first: dict[int, float] = {}
+    while not stop.is_set():
+        if pid is not None and (value := rss_kib(pid)):
             peak.append(value)
+        for child, seconds in descendants_cpu(os.getpid(), pid).items():
+            first.setdefault(child, seconds)
+            browser_cpu[child] = seconds - first[child]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=0.5)
 
 
 async def drive(
-    url: str, questionnaire: Questionnaire, crowd: list[Respondent], think: float, pid: int | None
-) -> tuple[float, list[int]]:
+    url: str,
+    questionnaire: Questionnaire,
+    crowd: list[Respondent],
+    *,
+    think: float,
+    ramp: float,
+    n_browsers: int,
+    pid: int | None,
+) -> tuple[float, list[int], float]:
     peak: list[int] = []
+    browser_cpu: dict[int, float] = {}
     stop = asyncio.Event()
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        sampler = asyncio.create_task(sample_rss(pid, peak, stop))
+        browsers = [
+            await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+            )
+            for _ in range(n_browsers)
+        ]
+        sampler = asyncio.create_task(sample(pid, peak, browser_cpu, stop))
         started = time.perf_counter()
         await asyncio.gather(
-            *(run_respondent(browser, url, questionnaire, who, think) for who in crowd)
+            *(
+                run_respondent(
+                    browsers[who.number % n_browsers],
+                    url,
+                    questionnaire,
+                    who,
+                    think,
+                    who.number * ramp,
+                )
+                for who in crowd
+            )
         )
         elapsed = time.perf_counter() - started
         stop.set()
         await sampler
-        await browser.close()
-    return elapsed, peak
+        for browser in browsers:
+            await browser.close()
+    return elapsed, peak, sum(browser_cpu.values())
 
 
 def start_server(database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -281,7 +346,15 @@ def check_storage(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--k", type=int, default=20, help="concurrent respondents (default 20)")
-    parser.add_argument("--think", type=float, default=0.0, help="seconds before each Next")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds before each Next (±50%%)"
+    )
+    parser.add_argument(
+        "--ramp", type=float, default=0.0, help="seconds between respondents' starts"
+    )
+    parser.add_argument(
+        "--browsers", type=int, default=1, help="Chromium processes sharing the K contexts"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the answers")
     parser.add_argument("--port", type=int, default=8620, help="port of the own server")
     parser.add_argument("--url", help="measure a running app at this address instead")
@@ -309,12 +382,20 @@ def main(argv: list[str] | None = None) -> int:
             url, pid = f"http://127.0.0.1:{args.port}/", server.pid
         rss_start = rss_kib(pid) if pid else None
         cpu_start = cpu_seconds(pid) if pid else None
-        browsers_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
-            elapsed, peak = asyncio.run(drive(url, questionnaire, crowd, args.think, pid))
+            elapsed, peak, browser_cpu = asyncio.run(
+                drive(
+                    url,
+                    questionnaire,
+                    crowd,
+                    think=args.think,
+                    ramp=args.ramp,
+                    n_browsers=args.browsers,
+                    pid=pid,
+                )
+            )
             rss_end = rss_kib(pid) if pid else None
             cpu_end = cpu_seconds(pid) if pid else None
-            browsers_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         finally:
             if server is not None:
                 server.terminate()
@@ -324,7 +405,10 @@ def main(argv: list[str] | None = None) -> int:
 
     latencies = [x for who in crowd for x in who.latencies]
     errors = [f"respondent {w.number}: {w.error}" for w in crowd if w.error]
-    print(f"survey load benchmark: K = {args.k} concurrent browsers, think time {args.think} s")
+    print(
+        f"survey load benchmark: K = {args.k} concurrent browsers, think time {args.think} s, "
+        f"starts {args.ramp} s apart"
+    )
     print(
         f"  machine: {os.cpu_count()} CPUs, load average before {load_before[0]:.1f}, "
         f"after {load_after[0]:.1f} (1 min)"
@@ -342,10 +426,11 @@ def main(argv: list[str] | None = None) -> int:
             f"  server CPU: {server_cpu:.1f} s ({100 * server_cpu / elapsed:.0f}% of one core), "
             f"{1000 * server_cpu / len(latencies):.0f} ms per page change"
         )
-    browser_cpu = (browsers_after.ru_utime + browsers_after.ru_stime) - (
-        browsers_before.ru_utime + browsers_before.ru_stime
-    )
-    print(f"  browsers' CPU (Chromium + Playwright, same machine): {browser_cpu:.1f} s")
+    if latencies:
+        print(
+            f"  browsers' CPU (Chromium + Playwright on this machine, sampled): "
+            f"{browser_cpu:.1f} s, {1000 * browser_cpu / len(latencies):.0f} ms per page change"
+        )
     if rss_start is not None and rss_end is not None:
         print(
             f"  server RSS: {rss_start / 1024:.0f} MiB at start, peak "
