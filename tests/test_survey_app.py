@@ -244,3 +244,13 @@ def test_withdrawal_deletes_everything_after_confirmation(db: Engine) -> None:
     for table in ("respondents", "answers", "page_timings"):
         assert count(db, table) == 0
     assert run(token).title[0].value == "We could not open your survey"
+
+
+def test_database_outage_is_explained_without_a_traceback(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMCAP_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    at = run("A" * 32)
+    assert not at.exception
+    assert "unavailable for a moment" in at.error[0].value
+    assert "submitted so far is saved" in at.error[0].value
