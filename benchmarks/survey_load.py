@@ -52,7 +52,8 @@ from instrument import DEFAULT_INSTRUMENT, load_instrument  # noqa: E402
 from survey import store  # noqa: E402
 from survey.db import make_engine, migrate  # noqa: E402
 from survey.demo import seed_demo  # noqa: E402
-from survey.questionnaire import MULTI_SEPARATOR, Question, Questionnaire  # noqa: E402
+from survey.questionnaire import Question, Questionnaire  # noqa: E402
+from tests.answer_plans import plan_answers, stored_form  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -77,34 +78,11 @@ class Respondent:
     error: str | None = None
 
 
-def plan_answers(questionnaire: Questionnaire, rng: random.Random) -> dict[str, Any]:
-    """Widget values for every question (attention checks answered as instructed)."""
-    checks = {a.id: a.answer for a in questionnaire.instrument.attention_checks}
-    plan: dict[str, Any] = {}
-    for page_id in questionnaire.page_ids:
-        for q in questionnaire.questions(page_id, seed=None):
-            values = [v for v, _ in q.options]
-            if q.kind == "attention":
-                plan[q.id] = checks[q.id]
-            elif q.kind in ("likert", "single"):
-                plan[q.id] = rng.choice(values)
-            elif q.kind == "multi":
-                chosen = set(rng.sample(values, rng.randint(1, 3)))
-                plan[q.id] = [v for v in values if v in chosen]
-            else:
-                plan[q.id] = rng.randint(q.min or 0, 40)
-    return plan
-
-
 def expected_storage(questionnaire: Questionnaire, plan: dict[str, Any]) -> dict[str, Any]:
-    """What the database must hold for ``plan``."""
+    """What the database must hold for ``plan`` (every page answered)."""
     out: dict[str, Any] = {}
     for page_id in questionnaire.page_ids:
-        for q in questionnaire.questions(page_id, seed=None):
-            value = plan[q.id]
-            if q.kind == "multi":
-                value = MULTI_SEPARATOR.join(v for v, _ in q.options if v in value)
-            out[q.id] = value
+        out.update(stored_form(questionnaire, page_id, plan))
     return out
 
 
@@ -365,8 +343,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--url needs --database-url to check the stored answers")
 
     questionnaire = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
-    rng = random.Random(args.seed)
-    crowd = [Respondent(i, plan_answers(questionnaire, rng)) for i in range(args.k)]
+    crowd = [
+        Respondent(i, plan_answers(questionnaire, seed=args.seed * 10_000 + i))
+        for i in range(args.k)
+    ]
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="smcap-load-") as tmp:
         server = None
