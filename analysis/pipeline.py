@@ -195,8 +195,8 @@ class AnalysisResult:
 
         Notes
         -----
-        ``assignments.csv`` starts with the respondent id column; scores have four decimals;
-        missing values are empty cells.
+        ``assignments.csv`` starts with the respondent id column; scores are rounded to four
+        decimals; missing values are empty cells.
         """
         out = Path(folder)
         paths = {
@@ -207,7 +207,7 @@ class AnalysisResult:
         paths["results"].write_text(
             json.dumps(self.results, indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
-        self.assignments.to_csv(paths["assignments"], float_format="%.4f")
+        self.assignments.round(4).to_csv(paths["assignments"])
         paths["report"].write_text(self.report_html(), encoding="utf-8")
         return paths
 
