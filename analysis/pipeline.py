@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 from analysis import report
 from analysis.adequacy import bartlett_sphericity, kmo, kmo_label
 from analysis.common_method import harman_single_factor
-from analysis.correlation import pairwise_correlation
+from analysis.correlation import PairwiseMoments, pairwise_moments
 from analysis.efa import efa, parallel_analysis
 from analysis.quality import FLAG_COLUMNS, QualityResult, flag_reasons, quality_flags
 from analysis.reliability import reliability
@@ -111,24 +111,28 @@ class AnalysisContext:
     sections: list[report.ReportSection] = field(default_factory=list)
     scores: Scores | None = None
     quality: QualityResult | None = None
-    _corr: pd.DataFrame | None = None
+    _moments: PairwiseMoments | None = None
 
     @property
     def instrument(self) -> Instrument:
         """The instrument as analysed."""
         return self.responses.instrument
 
+    def moments(self) -> PairwiseMoments:
+        """Pairwise covariances and correlations of :attr:`keyed` (computed once, cached)."""
+        if self._moments is None:
+            self._moments = pairwise_moments(self.keyed)
+        return self._moments
+
     def correlation(self) -> pd.DataFrame:
-        """Pairwise correlation matrix of :attr:`keyed` (computed once, then cached)."""
-        if self._corr is None:
-            self._corr = pairwise_correlation(self.keyed)
-        return self._corr
+        """Pairwise correlation matrix of :attr:`keyed`."""
+        return self.moments().corr
 
     def use_respondents(self, keep: pd.Series) -> None:
         """Restrict the statistics to the respondents where ``keep`` is true."""
         self.analysed = self.responses.data.loc[keep.reindex(self.responses.data.index)]
         self.keyed = keyed_items(self.analysed, self.instrument)
-        self._corr = None
+        self._moments = None
 
     def warn(self, message: str) -> None:
         """Record a warning (shown by the CLI, listed in the report and results)."""
@@ -363,7 +367,8 @@ def default_steps() -> list[Step]:
 # --------------------------------------------------------------------------- steps
 def quality_step(ctx: AnalysisContext) -> None:
     """Flag careless respondents; with ``exclude_flagged`` analyse only the others."""
-    result = quality_flags(ctx.responses.data, ctx.instrument)
+    # runs before any exclusion, so the cached moments are those of all respondents
+    result = quality_flags(ctx.responses.data, ctx.instrument, cov=ctx.moments().cov)
     ctx.quality = result
     summary = result.summary()
     flags = result.flags

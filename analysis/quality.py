@@ -151,7 +151,14 @@ def longest_string(items: pd.DataFrame) -> pd.Series:
 
 def within_person_sd(items: pd.DataFrame) -> pd.Series:
     """Standard deviation of each respondent's answers (divisor :math:`k - 1`; NaN below 2)."""
-    return items.std(axis=1, ddof=1).rename("within_sd")
+    values = items.to_numpy(dtype=float)
+    answered = ~np.isnan(values)
+    n = answered.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(answered, values, 0.0).sum(axis=1) / n
+        squares = np.where(answered, (values - mean[:, None]) ** 2, 0.0).sum(axis=1)
+        sd = np.sqrt(squares / (n - 1))
+    return pd.Series(np.where(n >= 2, sd, np.nan), index=items.index, name="within_sd")
 
 
 def response_seconds(responses: pd.DataFrame) -> pd.Series | None:
@@ -205,13 +212,15 @@ def attention_failures(responses: pd.DataFrame, instrument: Instrument) -> pd.Se
     return failures
 
 
-def mahalanobis_distances(items: pd.DataFrame) -> pd.DataFrame:
+def mahalanobis_distances(items: pd.DataFrame, *, cov: pd.DataFrame | None = None) -> pd.DataFrame:
     """Squared Mahalanobis distance of each respondent from the centroid, using answered items.
 
     Parameters
     ----------
     items : DataFrame
         Keyed item answers; NaN = unanswered.
+    cov : DataFrame, optional
+        The pairwise-complete covariance matrix of ``items``, when already computed.
 
     Returns
     -------
@@ -232,10 +241,9 @@ def mahalanobis_distances(items: pd.DataFrame) -> pd.DataFrame:
     """
     values = items.to_numpy(dtype=float)
     answered = ~np.isnan(values)
-    moments = pairwise_moments(items)
+    sigma = pairwise_moments(items).cov if cov is None else cov
     mean = np.nanmean(values, axis=0)
-    cov = nearest_positive_definite(moments.cov.to_numpy())
-    precision = np.linalg.inv(cov)
+    precision = np.linalg.inv(nearest_positive_definite(sigma.to_numpy(dtype=float)))
     z = np.where(answered, values - mean, 0.0)
     w = z @ precision
     d2 = np.einsum("ij,ij->i", w, z)
@@ -268,6 +276,7 @@ def quality_flags(
     instrument: Instrument,
     *,
     thresholds: QualityThresholds | None = None,
+    cov: pd.DataFrame | None = None,
 ) -> QualityResult:
     """Screen every respondent and flag those who look careless.
 
@@ -280,6 +289,8 @@ def quality_flags(
         The analysed instrument (items, their order, reverse keys, attention checks).
     thresholds : QualityThresholds, optional
         The rules (defaults documented on :class:`QualityThresholds`).
+    cov : DataFrame, optional
+        Pairwise covariance matrix of the keyed items of ``responses``, when already computed.
 
     Returns
     -------
@@ -355,7 +366,7 @@ def quality_flags(
         out["flag_attention"] = failures > 0
         checks["attention"] = "run"
 
-    distances = mahalanobis_distances(keyed_items(responses, instrument))
+    distances = mahalanobis_distances(keyed_items(responses, instrument), cov=cov)
     out = out.join(distances)
     out["flag_outlier"] = (out["mahalanobis_p"] < rules.outlier_p).fillna(False).astype(bool)
     out["flag_missing"] = out["missing_share"] > rules.max_missing_share
