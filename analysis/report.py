@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
@@ -393,7 +394,7 @@ def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
         [
             "Bartlett's test of sphericity",
             f"χ²({fmt(adequacy['bartlett_df'])}) = {fmt(adequacy['bartlett_chisq'], 1)}, "
-            f"p {fmt_p(p) if p is not None and p < 0.001 else '= ' + fmt_p(p)}",
+            f"p {_p_phrase(p)}",
             badge(
                 _GOOD if p is not None and p < 0.05 else _BAD,
                 "items correlated" if p is not None and p < 0.05 else "not shown",
@@ -514,6 +515,321 @@ def scree_figure(eigenvalues: pd.DataFrame, n_suggested: int) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
     return fig
+
+
+def cfa_section(cfa: Mapping[str, Any]) -> ReportSection:
+    """CFA fit against Hu & Bentler's cut-offs, with the standardised loadings."""
+    title = "Confirmatory factor analysis"
+    if cfa.get("status") != "ok":
+        return not_run_section("cfa", title, cfa.get("reason", "no CFA result"))
+    meaning = {
+        "cfi": "How much better the model fits than one with uncorrelated items (1 = perfect).",
+        "tli": "Like CFI, with a penalty for model complexity.",
+        "rmsea": "Misfit per degree of freedom in the population (0 = perfect); 90% CI shown.",
+        "srmr": "Average difference between observed and model-implied correlations.",
+    }
+    cutoff = {
+        "cfi": "≥ .95 good, ≥ .90 acceptable",
+        "tli": "≥ .95 good, ≥ .90 acceptable",
+        "rmsea": "≤ .06 good, ≤ .08 acceptable",
+        "srmr": "≤ .08 good",
+    }
+    rows = [
+        [
+            "χ² test of exact fit",
+            f"χ²({fmt(cfa['df'])}) = {fmt(cfa['chisq'], 2)}, p {_p_phrase(cfa['pvalue'])}",
+            esc("p > .05"),
+            badge(
+                _GOOD if (cfa["pvalue"] or 0) > 0.05 else _NA,
+                "exact fit" if (cfa["pvalue"] or 0) > 0.05 else "rejected (usual with large N)",
+            ),
+            esc(
+                "Tests perfect fit; almost always rejected in large samples, so the approximate "
+                "indices below are used."
+            ),
+        ]
+    ]
+    for index in ("cfi", "tli", "rmsea", "srmr"):
+        verdict, words = fit_verdict(index, cfa[index])
+        value = fmt(cfa[index])
+        if index == "rmsea" and cfa.get("rmsea_ci"):
+            lo, hi = cfa["rmsea_ci"]
+            value += f" <span class='ci'>[{fmt(lo)}, {fmt(hi)}]</span>"
+        rows.append(
+            [index.upper(), value, esc(cutoff[index]), badge(verdict, words), esc(meaning[index])]
+        )
+    parts = [
+        paragraph(
+            f"Each construct is a factor measured by its items; the factors correlate freely. "
+            f"Maximum likelihood on the {cfa['n']:,} respondents who answered every item "
+            f"({cfa['n_dropped']:,} with a missing answer were left out, listwise deletion as in "
+            "lavaan)."
+        ),
+        table(
+            rows,
+            ["Index", "Value", "Cut-off (Hu & Bentler, 1999)", "Verdict", "What it means"],
+            numeric=(1,),
+        ),
+    ]
+    if not cfa.get("converged", True):
+        parts.append(
+            paragraph("The estimation did not converge: treat these numbers as unreliable.")
+        )
+    second = cfa.get("second_order")
+    if second and second.get("status") == "ok":
+        cells = [f"χ²({fmt(second['df'])}) = {fmt(second['chisq'], 1)}"] + [
+            f"{k.upper()} {fmt(second[k])} {badge(*fit_verdict(k, second[k]))}"
+            for k in ("cfi", "tli", "rmsea", "srmr")
+        ]
+        parts.append(
+            paragraph("Second-order model (each capability level a factor over its constructs):")
+        )
+        parts.append(f"<p>{' · '.join(cells)}</p>")
+    loadings = pd.Series(cfa["std_loadings"], dtype=float)
+    if len(loadings):
+        fig = loadings_figure(loadings)
+        low = loadings[loadings < 0.5]
+        parts.append(figure_html(fig))
+        parts.append(
+            note(
+                "Standardised loadings (lavaan's std.all): ≥ .70 means the construct explains "
+                "about half of an item's variance; below .50 the item is mostly noise. "
+                + (
+                    "Items below .50: " + ", ".join(f"{k} ({v:.2f})" for k, v in low.items()) + "."
+                    if len(low)
+                    else "No item loads below .50."
+                )
+            )
+        )
+        figures: tuple[go.Figure, ...] = (fig,)
+    else:
+        figures = ()
+    for warning in cfa.get("warnings", []):
+        parts.append(note(f"Estimation note: {warning}"))
+    parts.append(
+        note(
+            "Matches R lavaan::cfa(model, data) with ML (χ² = N·F, RMSEA with N, SRMR as "
+            "lavaan's srmr). The lavaan syntax is in results.json under cfa.lavaan_syntax."
+        )
+    )
+    return section("cfa", title, parts, figures=figures)
+
+
+def loadings_figure(std_loadings: pd.Series) -> go.Figure:
+    """Dot plot of standardised loadings keyed ``construct.item``, with the .50/.70 lines."""
+    constructs = [k.split(".", 1)[0] for k in std_loadings.index]
+    items = [k.split(".", 1)[1] for k in std_loadings.index]
+    fig = go.Figure()
+    for construct in dict.fromkeys(constructs):
+        keep = [c == construct for c in constructs]
+        fig.add_scatter(
+            x=std_loadings.to_numpy()[keep],
+            y=[i for i, k in zip(items, keep, strict=True) if k],
+            mode="markers",
+            name=construct,
+            marker={"size": 9},
+            hovertemplate="%{y}: %{x:.3f}<extra>" + construct + "</extra>",
+        )
+    for x, label in ((0.5, ".50"), (0.7, ".70")):
+        fig.add_vline(x=x, line={"dash": "dot", "color": "#7b8794"}, annotation_text=label)
+    fig.update_layout(
+        title={"text": "Standardised CFA loadings by item", "x": 0},
+        xaxis={
+            "title": "standardised loading",
+            "range": [min(0.0, std_loadings.min() - 0.05), 1.0],
+        },
+        yaxis={"autorange": "reversed", "automargin": True, "dtick": 1},
+        height=max(320, 90 + 17 * len(std_loadings)),
+        template="plotly_white",
+        legend={"title": {"text": "construct"}},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return fig
+
+
+def validity_section(validity: Mapping[str, Any]) -> ReportSection:
+    """CR, AVE, the Fornell–Larcker table and the HTMT heatmap."""
+    title = "Convergent and discriminant validity"
+    if validity.get("status") != "ok":
+        return not_run_section("validity", title, validity.get("reason", "no CFA result"))
+    rows = []
+    for construct, cr in validity["cr"].items():
+        ave = validity["ave"][construct]
+        rows.append(
+            [
+                esc(construct),
+                fmt(cr),
+                badge(*(_threshold(cr, 0.7))),
+                fmt(ave),
+                badge(*(_threshold(ave, 0.5))),
+            ]
+        )
+    fl = pd.DataFrame(validity["fornell_larcker"]).T.astype(float)
+    fl_rows = []
+    violations = []
+    for a in fl.index:
+        cells = [esc(a)]
+        for b in fl.columns:
+            value = fl.loc[a, b]
+            if a == b:
+                cells.append(f"<b>{fmt(value, 2)}</b>")
+            elif not pd.isna(value) and (abs(value) > fl.loc[a, a] or abs(value) > fl.loc[b, b]):
+                cells.append(f'<span class="flag">{fmt(value, 2)}</span>')
+                if fl.index.get_loc(a) < fl.columns.get_loc(b):
+                    violations.append(f"{a}–{b}")
+            else:
+                cells.append(fmt(value, 2))
+        fl_rows.append(cells)
+    htmt = pd.DataFrame(validity["htmt"]).T.astype(float)
+    upper = htmt.where(~np.tril(np.ones(htmt.shape, dtype=bool)))
+    high = [
+        (a, b, v)
+        for a in upper.index
+        for b in upper.columns
+        if not pd.isna(v := upper.loc[a, b]) and v >= 0.85
+    ]
+    heat = _heatmap(
+        htmt.where(~np.eye(len(htmt), dtype=bool)),
+        title=f"HTMT ({'geometric-mean HTMT2' if validity['htmt_variant'] == 'htmt2' else 'HTMT'})",
+        zmin=0,
+        zmax=1,
+        colorscale=[
+            [0, "#f5f7fa"],
+            [0.6, "#9fb3c8"],
+            [0.85, "#f0b429"],
+            [0.9, "#b42318"],
+            [1, "#7a0c0c"],
+        ],
+        colorbar="HTMT",
+    )
+    parts = [
+        paragraph(
+            "Convergent validity: composite reliability (CR ≥ .70) and average variance "
+            "extracted (AVE ≥ .50: the construct explains at least half of its items' variance; "
+            "Fornell & Larcker, 1981), from the standardised CFA loadings."
+        ),
+        table(rows, ["Construct", "CR", "", "AVE", ""], numeric=(1, 3)),
+        paragraph(
+            "Fornell–Larcker criterion: the square root of each construct's AVE (diagonal, bold) "
+            "should exceed its correlations with every other construct (off-diagonal; red where "
+            "it does not)."
+        ),
+        table(fl_rows, ["", *[str(c) for c in fl.columns]], numeric=range(1, len(fl.columns) + 1)),
+        note(
+            "Pairs failing Fornell–Larcker: "
+            + (", ".join(violations) if violations else "none")
+            + "."
+        ),
+        paragraph(
+            "Heterotrait–monotrait ratio (HTMT): how strongly the items of two constructs "
+            "correlate relative to the items within each construct. Above .85 (strict) or .90 "
+            "(lenient) the two constructs may not be distinct (Henseler et al., 2015)."
+        ),
+        figure_html(heat),
+        note(
+            "Pairs with HTMT ≥ .85: "
+            + (
+                ", ".join(f"{a}–{b} ({v:.2f}{'; ≥ .90' if v >= 0.9 else ''})" for a, b, v in high)
+                if high
+                else "none"
+            )
+            + f". Variant: {validity['htmt_variant']} (semTools::htmt default since 0.5-6)."
+        ),
+    ]
+    return section("validity", title, parts, figures=(heat,))
+
+
+def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
+    """Configural, metric and scalar fits with the change criteria."""
+    title = "Measurement invariance across groups"
+    if invariance.get("status") != "ok":
+        return not_run_section("invariance", title, invariance.get("reason", "not requested"))
+    meaning = {
+        "configural": "Same items measure the same constructs in every group (all else free).",
+        "metric": "Items relate equally strongly to their constructs: relationships between "
+        "constructs can be compared across groups.",
+        "scalar": "Items also have the same starting points: construct means can be compared "
+        "across groups.",
+    }
+    rows = []
+    for step in ("configural", "metric", "scalar"):
+        r = invariance[step]
+        verdict = r.get("verdict", "")
+        cls = {"reference": _NA, "invariant": _GOOD}.get(verdict, _BAD)
+        delta = (
+            "—"
+            if r.get("delta_df") is None
+            else f"Δχ²({fmt(r['delta_df'])}) = {fmt(r['delta_chisq'], 2)}, "
+            f"p {_p_phrase(r['delta_p'])}"
+        )
+        rows.append(
+            [
+                esc(step),
+                f"χ²({fmt(r['df'])}) = {fmt(r['chisq'], 2)}",
+                fmt(r["cfi"]),
+                fmt(r["rmsea"]),
+                fmt(r["srmr"]),
+                delta,
+                fmt(r.get("delta_cfi")),
+                fmt(r.get("delta_rmsea")),
+                badge(cls, verdict or "—"),
+                esc(meaning[step]),
+            ]
+        )
+    groups = ", ".join(f"{g} ({n:,})" for g, n in invariance.get("group_sizes", {}).items())
+    parts = [
+        paragraph(
+            f"Does the instrument measure the same way in each group of '{invariance['group']}'? "
+            f"Groups (respondents with complete answers): {groups}."
+        ),
+        table(
+            rows,
+            [
+                "Model",
+                "χ²",
+                "CFI",
+                "RMSEA",
+                "SRMR",
+                "Δχ² test",
+                "ΔCFI",
+                "ΔRMSEA",
+                "Verdict",
+                "What it means",
+            ],
+            numeric=(1, 2, 3, 4, 5, 6, 7),
+        ),
+        note(
+            "A step holds when CFI drops by no more than .010 (Cheung & Rensvold, 2002; Chen, "
+            "2007) and RMSEA rises by no more than .015 (Chen, 2007). The Δχ² test is shown but "
+            "rejects trivial differences in large samples."
+        ),
+    ]
+    dropped = invariance.get("dropped_groups") or {}
+    if dropped:
+        parts.append(
+            note(
+                "Groups left out as too small: "
+                + ", ".join(f"{g} ({n})" for g, n in dropped.items())
+                + "."
+            )
+        )
+    return section("invariance", title, parts)
+
+
+def _threshold(value: float | None, cut: float) -> tuple[str, str]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _NA, "not available"
+    return (
+        (_GOOD, f"≥ {cut:.2f}".replace("0.", "."))
+        if value >= cut
+        else (_BAD, f"< {cut:.2f}".replace("0.", "."))
+    )
+
+
+def _p_phrase(p: float | None) -> str:
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "= —"
+    return "< .001" if p < 0.001 else f"= {p:.3f}"
 
 
 def common_method_section(cm: Mapping[str, Any]) -> ReportSection:
@@ -639,6 +955,7 @@ caption { text-align: left; color: var(--muted); font-size: 13px; padding-bottom
   font-weight: 600; color: #fff; white-space: nowrap; }
 .badge.good { background: var(--good); } .badge.acceptable { background: var(--ok); }
 .badge.poor { background: var(--bad); } .badge.na { background: var(--na); }
+.flag { color: var(--bad); font-weight: 600; }
 ul.warnings li { margin: 4px 0; }
 footer { color: var(--muted); font-size: 12px; max-width: 1100px; margin: 0 auto;
   padding: 0 32px 32px; }
