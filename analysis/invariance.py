@@ -158,6 +158,19 @@ def measurement_invariance(
     invariance. *Structural Equation Modeling*, 14, 464–504.
     Vandenberg, R. J., & Lance, C. E. (2000). A review and synthesis of the measurement
     invariance literature. *Organizational Research Methods*, 3, 4–70.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.cfa import CFAModel
+    >>> hs = pd.read_csv("tests/data/holzinger39.csv")
+    >>> model = CFAModel({"visual": ("x1", "x2", "x3"), "textual": ("x4", "x5", "x6"),
+    ...                   "speed": ("x7", "x8", "x9")})
+    >>> res = measurement_invariance(hs, model, "school")
+    >>> res.table["chisq"].round(2).tolist(), res.table["df"].tolist()
+    ([115.85, 124.04, 164.1], [48, 54, 60])
+    >>> res.table["verdict"].tolist()
+    ['reference', 'invariant', 'not invariant']
     """
     fits = {
         step: fit_multigroup_cfa(

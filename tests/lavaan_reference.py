@@ -14,7 +14,8 @@ import pandas as pd
 
 from analysis.cfa import CFAModel
 
-DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
 
 #: Holzinger & Swineford (1939) three-factor model (lavaan's tutorial model).
 HS_MODEL = CFAModel(
