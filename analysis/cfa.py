@@ -1252,9 +1252,9 @@ def _solve(groups, layouts, model, n_par) -> _Solution:
     theta = _start_values(groups, layouts, model, n_par)
     f, grad, hess = _evaluate(theta, groups, layouts, n_par)
     if not np.isfinite(f):  # starting Σ not positive definite: inflate residual variances
-        for lay in layouts:
+        for st, lay in zip(groups, layouts, strict=True):
             for i, q in zip(*lay.slots["theta"], strict=True):
-                theta[q] = max(theta[q], 0.5 * groups[0].cov[i, i])
+                theta[q] = max(theta[q], 0.5 * st.cov[i, i])
         f, grad, hess = _evaluate(theta, groups, layouts, n_par)
     iterations = 0
     stalled = False

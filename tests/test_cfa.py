@@ -446,6 +446,18 @@ def test_factor_correlation_above_one_is_a_warning() -> None:
     assert any("not positive definite" in w and "a–b = 1.250" in w for w in res.warnings)
 
 
+def test_unidentified_model_is_a_warning() -> None:
+    # a second-order factor over only two first-order factors, nothing else: its loading,
+    # variance and the disturbances trade off, so the information matrix is singular
+    two = CFAModel(
+        {"visual": ("x1", "x2", "x3"), "textual": ("x4", "x5", "x6")}, {"g": ("visual", "textual")}
+    )
+    res = fit_cfa(holzinger39(), two)
+    assert res.fit.df == 7
+    assert any("may not be identified" in w for w in res.warnings)
+    assert res.estimates["se"].isna().sum() > 0
+
+
 def test_non_convergence_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cfa, "_CONVERGED_TOL", 0.0)  # no gradient can meet this
     res = fit_cfa(holzinger39(), HS_MODEL)
