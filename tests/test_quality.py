@@ -55,7 +55,8 @@ def test_speeders_and_attention_failures_are_found(screened: pd.DataFrame) -> No
 def test_careful_respondents_are_rarely_flagged(screened: pd.DataFrame) -> None:
     careful = ~(screened["straight_liner"] | screened["speeder"] | screened["careless"])
     assert screened.loc[careful, "flagged"].mean() < 0.02
-    assert not screened["flag_missing"].any()  # 2 % missing at random never reaches 20 %
+    # 12 % of respondents skip about one answer in eight: few of them skip more than 20 %
+    assert screened["flag_missing"].mean() < 0.01
 
 
 def test_mahalanobis_matches_r_on_complete_data() -> None:
