@@ -86,10 +86,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             drop_small_groups=args.drop_small_groups,
             progress=progress,
         )
-    out.mkdir(parents=True, exist_ok=True)
-    paths = result.write(out)
     for warning in result.warnings:
         print(f"smcap: warning: {warning}", file=sys.stderr)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = result.write(out)
     n = result.results["n_respondents"]
     total = result.results["n_respondents_total"]
     analysed = f"{n:,} respondents" if n == total else f"{n:,} of {total:,} respondents"

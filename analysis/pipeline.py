@@ -36,9 +36,11 @@ from threadpoolctl import threadpool_limits
 
 from analysis import report
 from analysis.adequacy import bartlett_sphericity, kmo, kmo_label
+from analysis.cfa import CFAResult, fit_cfa, lavaan_syntax, model_from_instrument
 from analysis.common_method import harman_single_factor
 from analysis.correlation import PairwiseMoments, pairwise_moments
 from analysis.efa import efa, parallel_analysis
+from analysis.invariance import measurement_invariance
 from analysis.quality import FLAG_COLUMNS, QualityResult, flag_reasons, quality_flags
 from analysis.reliability import reliability
 from analysis.responses import (
@@ -46,9 +48,16 @@ from analysis.responses import (
     ValidatedResponses,
     check_groups,
     check_respondent_count,
+    minimum_respondents,
     validate_responses,
 )
 from analysis.scoring import Scores, keyed_items, score_respondents
+from analysis.validity import (
+    average_variance_extracted,
+    composite_reliability,
+    fornell_larcker,
+    htmt,
+)
 from instrument import Instrument
 
 #: Seed used when none is given (results record it).
@@ -91,6 +100,9 @@ class AnalysisContext:
         the ``scores`` step).
     quality : QualityResult or None
         Data-quality screening of all respondents (set by the ``quality`` step).
+    cfa : CFAResult or None
+        The first-order CFA of the analysed respondents (set by the ``cfa`` step when it
+        could be fitted).
     results : dict
         The JSON-ready results; each step adds its own key.
     assignments : DataFrame
@@ -111,6 +123,7 @@ class AnalysisContext:
     sections: list[report.ReportSection] = field(default_factory=list)
     scores: Scores | None = None
     quality: QualityResult | None = None
+    cfa: CFAResult | None = None
     _moments: PairwiseMoments | None = None
 
     @property
@@ -360,6 +373,9 @@ def default_steps() -> list[Step]:
         Step("reliability", "Reliability (alpha, omega)", reliability_step),
         Step("sampling_adequacy", "Sampling adequacy (KMO, Bartlett)", adequacy_step),
         Step("efa", "Parallel analysis and EFA", efa_step),
+        Step("cfa", "Confirmatory factor analysis", cfa_step),
+        Step("validity", "Convergent and discriminant validity", validity_step),
+        Step("invariance", "Measurement invariance", invariance_step),
         Step("common_method", "Common-method check (Harman)", common_method_step),
     ]
 
@@ -527,6 +543,142 @@ def efa_step(ctx: AnalysisContext) -> None:
     ctx.add_section(report.efa_section(jsonable(out)))
 
 
+def cfa_step(ctx: AnalysisContext) -> None:
+    """ML CFA of all constructs (listwise), and the second-order model of the levels."""
+    model = model_from_instrument(ctx.instrument)
+    try:
+        res = fit_cfa(ctx.keyed, model)
+    except ValueError as exc:
+        reason = f"the CFA could not be fitted: {exc}"
+        ctx.results["cfa"] = {"status": "not run", "reason": reason}
+        ctx.warn(reason)
+        ctx.add_section(report.cfa_section(ctx.results["cfa"]))
+        return
+    ctx.cfa = res
+    fit = res.fit_indices()
+    out: dict[str, Any] = {
+        "status": "ok",
+        "model": "first order: each construct a factor of its items, factors correlated",
+        "estimator": "ML",
+        "missing": "listwise",
+        **fit,
+        "n_dropped": res.n_dropped,
+        "std_loadings": {f"{f}.{i}": v for (f, i), v in res.std_loadings.items()},
+        "r_squared": {str(i): v for i, v in res.r_squared.items()},
+        "factor_correlations": _nested(res.factor_correlations),
+        "iterations": res.iterations,
+        "warnings": list(res.warnings),
+        "lavaan_syntax": lavaan_syntax(model),
+    }
+    for warning in res.warnings:
+        ctx.warn(f"CFA: {warning}")
+    if not res.converged:
+        ctx.warn("the CFA did not converge; its fit indices and loadings are not trustworthy")
+    if res.n < 5 * fit["npar"]:
+        ctx.warn(
+            f"the CFA estimates {fit['npar']} parameters from {res.n} complete respondents "
+            f"(fewer than 5 per parameter; Bentler & Chou, 1987): read its fit with care"
+        )
+    if res.n_dropped > 0.2 * (res.n + res.n_dropped):
+        ctx.warn(
+            f"the CFA left out {res.n_dropped} of {res.n + res.n_dropped} respondents with a "
+            "missing answer (listwise deletion)"
+        )
+    second = model_from_instrument(ctx.instrument, second_order=True)
+    if second.second_order:
+        try:
+            higher = fit_cfa(ctx.keyed, second)
+        except ValueError as exc:
+            out["second_order"] = {"status": "not run", "reason": str(exc)}
+        else:
+            out["second_order"] = {
+                "status": "ok",
+                "model": "each capability level a factor over its constructs",
+                **higher.fit_indices(),
+                "std_loadings": {
+                    f"{f}.{i}": v
+                    for (f, i), v in higher.std_loadings.items()
+                    if f in second.second_order
+                },
+                "warnings": list(higher.warnings),
+                "lavaan_syntax": lavaan_syntax(second),
+            }
+    ctx.results["cfa"] = out
+    ctx.add_section(report.cfa_section(jsonable(out)))
+
+
+def validity_step(ctx: AnalysisContext) -> None:
+    """Composite reliability, AVE, Fornell–Larcker and HTMT2 from the CFA."""
+    if ctx.cfa is None:
+        out: dict[str, Any] = {"status": "not run", "reason": "the CFA could not be fitted"}
+    else:
+        model = ctx.cfa.model
+        out = {
+            "status": "ok",
+            "cr": {str(k): v for k, v in composite_reliability(ctx.cfa).items()},
+            "ave": {str(k): v for k, v in average_variance_extracted(ctx.cfa).items()},
+            "fornell_larcker": _nested(fornell_larcker(ctx.cfa)),
+            "htmt": _nested(htmt(ctx.keyed, model, variant="htmt2")),
+            "htmt_variant": "htmt2",
+        }
+        low = [k for k, v in out["ave"].items() if v is not None and v < 0.5]
+        if low:
+            ctx.warn(f"construct(s) with AVE below .50: {', '.join(low)}")
+        pairs = _htmt_pairs(out["htmt"], 0.90)
+        if pairs:
+            ctx.warn(
+                "construct pairs with HTMT ≥ .90 (may not be distinct): "
+                + ", ".join(f"{a}–{b}" for a, b in pairs)
+            )
+    ctx.results["validity"] = out
+    ctx.add_section(report.validity_section(jsonable(out)))
+
+
+def invariance_step(ctx: AnalysisContext) -> None:
+    """Configural, metric and scalar invariance across ``options.group``."""
+    group = ctx.options.group
+    if group is None:
+        out: dict[str, Any] = {
+            "status": "not run",
+            "reason": "no grouping column was given (--group COLUMN)",
+        }
+    else:
+        model = model_from_instrument(ctx.instrument)
+        data = ctx.keyed.copy()
+        data[group] = ctx.analysed[group].astype("string")
+        try:
+            inv = measurement_invariance(
+                data,
+                model,
+                group,
+                min_group_size=minimum_respondents(len(ctx.instrument.item_ids)),
+                small_groups="drop" if ctx.options.drop_small_groups else "error",
+            )
+        except ValueError as exc:
+            reason = f"measurement invariance across '{group}' could not be tested: {exc}"
+            out = {"status": "not run", "group": group, "reason": reason}
+            ctx.warn(reason)
+        else:
+            out = {
+                "status": "ok",
+                "group": group,
+                "group_sizes": {str(k): int(v) for k, v in inv.group_sizes.items()},
+                "dropped_groups": {str(k): int(v) for k, v in inv.dropped_groups.items()},
+                **inv.as_dict(),
+                "warnings": list(inv.warnings),
+            }
+            for warning in _merge_model_warnings(inv.warnings):
+                ctx.warn(f"invariance: {warning}")
+            failed = [s for s in ("metric", "scalar") if out[s]["verdict"] != "invariant"]
+            if failed:
+                ctx.warn(
+                    f"{' and '.join(failed)} invariance across '{group}' does not hold "
+                    "(ΔCFI < −.010 or ΔRMSEA > .015)"
+                )
+    ctx.results["invariance"] = out
+    ctx.add_section(report.invariance_section(jsonable(out)))
+
+
 def common_method_step(ctx: AnalysisContext) -> None:
     """Harman's single-factor share (first unrotated component), reported as weak evidence."""
     res = harman_single_factor(ctx.keyed, corr=ctx.correlation())
@@ -608,6 +760,33 @@ def _describe(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
         }
         for c in frame.columns
     }
+
+
+def _merge_model_warnings(warnings: Sequence[str]) -> list[str]:
+    """Say once what all three invariance models warn about ("configural: x", "metric: x" …)."""
+    by_text: dict[str, list[str]] = {}
+    for warning in warnings:
+        model, sep, text = warning.partition(": ")
+        if not sep or model not in ("configural", "metric", "scalar"):
+            model, text = "", warning
+        by_text.setdefault(text, []).append(model)
+    out = []
+    for text, models in by_text.items():
+        if len(models) == 3 or models == [""]:
+            out.append(text)
+        else:
+            out.append(f"{text} ({', '.join(m for m in models if m)} model)")
+    return out
+
+
+def _htmt_pairs(matrix: Mapping[str, Mapping[str, Any]], cut: float) -> list[tuple[str, str]]:
+    names = list(matrix)
+    return [
+        (a, b)
+        for i, a in enumerate(names)
+        for b in names[i + 1 :]
+        if matrix[a].get(b) is not None and not math.isnan(matrix[a][b]) and matrix[a][b] >= cut
+    ]
 
 
 def _nested(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
