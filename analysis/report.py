@@ -118,6 +118,7 @@ def table(
     *,
     numeric: Sequence[int] = (),
     caption: str | None = None,
+    compact: bool = False,
 ) -> str:
     """An HTML table from already formatted cells (cells are inserted as HTML).
 
@@ -131,6 +132,8 @@ def table(
         Positions of right-aligned columns.
     caption : str, optional
         Caption (escaped).
+    compact : bool, default False
+        Tighter cells, for wide matrices.
     """
     right = set(numeric)
     head = "".join(
@@ -143,8 +146,9 @@ def table(
         for row in rows
     )
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    css = ' class="compact"' if compact else ""
     return (
-        f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap"><table{css}>{cap}<thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
 
@@ -184,6 +188,8 @@ def _heatmap(
 ) -> go.Figure:
     text = matrix.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
     n_rows, n_cols = matrix.shape
+    longest = max((len(str(c)) for c in matrix.columns), default=0)
+    top_room = int(6.5 * longest) if n_cols > 8 else 0
     fig = go.Figure(
         go.Heatmap(
             z=matrix.to_numpy(),
@@ -201,10 +207,17 @@ def _heatmap(
         )
     )
     fig.update_layout(
-        title={"text": title, "x": 0},
-        height=max(320, 110 + 19 * n_rows),
+        title={
+            "text": title,
+            "x": 0,
+            "y": 1.0,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 10},
+        },
+        height=max(320, 110 + 19 * n_rows) + top_room,
         width=None,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        margin={"l": 10, "r": 10, "t": 50 + top_room, "b": 10},
         yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"side": "top", "automargin": True, "tickangle": -45 if n_cols > 8 else 0},
         template="plotly_white",
@@ -667,8 +680,8 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
     fl = pd.DataFrame(validity["fornell_larcker"]).T.astype(float)
     fl_rows = []
     violations = []
-    for a in fl.index:
-        cells = [esc(a)]
+    for number, a in enumerate(fl.index, start=1):
+        cells = [f"{number} {esc(a)}"]
         for b in fl.columns:
             value = fl.loc[a, b]
             if a == b:
@@ -714,7 +727,12 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
             "should exceed its correlations with every other construct (off-diagonal; red where "
             "it does not)."
         ),
-        table(fl_rows, ["", *[str(c) for c in fl.columns]], numeric=range(1, len(fl.columns) + 1)),
+        table(
+            fl_rows,
+            ["", *[str(k) for k in range(1, len(fl.columns) + 1)]],
+            numeric=range(1, len(fl.columns) + 1),
+            compact=True,
+        ),
         note(
             "Pairs failing Fornell–Larcker: "
             + (", ".join(violations) if violations else "none")
@@ -745,17 +763,23 @@ def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
     if invariance.get("status") != "ok":
         return not_run_section("invariance", title, invariance.get("reason", "not requested"))
     meaning = {
-        "configural": "Same items measure the same constructs in every group (all else free).",
-        "metric": "Items relate equally strongly to their constructs: relationships between "
-        "constructs can be compared across groups.",
-        "scalar": "Items also have the same starting points: construct means can be compared "
-        "across groups.",
+        "configural": "the same items measure the same constructs in every group (all else "
+        "free); the baseline.",
+        "metric": "the items relate equally strongly to their constructs in every group, so "
+        "relationships between constructs can be compared across groups.",
+        "scalar": "the items also have the same starting points, so construct means can be "
+        "compared across groups.",
     }
     rows = []
     for step in ("configural", "metric", "scalar"):
         r = invariance[step]
         verdict = r.get("verdict", "")
-        cls = {"reference": _NA, "invariant": _GOOD}.get(verdict, _BAD)
+        if step == "configural":
+            worst = _worst(fit_verdict("cfi", r["cfi"])[0], fit_verdict("rmsea", r["rmsea"])[0])
+            cell = badge(worst, f"baseline fit {dict(_FIT_WORDS)[worst]}")
+        else:
+            cls = _GOOD if verdict == "invariant" else _NA if verdict == "reference" else _BAD
+            cell = badge(cls, verdict or "—")
         delta = (
             "—"
             if r.get("delta_df") is None
@@ -772,8 +796,7 @@ def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
                 delta,
                 fmt(r.get("delta_cfi")),
                 fmt(r.get("delta_rmsea")),
-                badge(cls, verdict or "—"),
-                esc(meaning[step]),
+                cell,
             ]
         )
     groups = ", ".join(f"{g} ({n:,})" for g, n in invariance.get("group_sizes", {}).items())
@@ -784,24 +807,17 @@ def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
         ),
         table(
             rows,
-            [
-                "Model",
-                "χ²",
-                "CFI",
-                "RMSEA",
-                "SRMR",
-                "Δχ² test",
-                "ΔCFI",
-                "ΔRMSEA",
-                "Verdict",
-                "What it means",
-            ],
+            ["Model", "χ²", "CFI", "RMSEA", "SRMR", "Δχ² test", "ΔCFI", "ΔRMSEA", "Verdict"],
             numeric=(1, 2, 3, 4, 5, 6, 7),
         ),
+        "<ul>"
+        + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in meaning.items())
+        + "</ul>",
         note(
             "A step holds when CFI drops by no more than .010 (Cheung & Rensvold, 2002; Chen, "
             "2007) and RMSEA rises by no more than .015 (Chen, 2007). The Δχ² test is shown but "
-            "rejects trivial differences in large samples."
+            "rejects trivial differences in large samples. When the configural (baseline) model "
+            "itself fits poorly, the later comparisons say little."
         ),
     ]
     dropped = invariance.get("dropped_groups") or {}
@@ -814,6 +830,15 @@ def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
             )
         )
     return section("invariance", title, parts)
+
+
+_FIT_WORDS = ((_GOOD, "good"), (_OK, "acceptable"), (_BAD, "poor"), (_NA, "not available"))
+
+
+def _worst(*verdicts: str) -> str:
+    """The worst of several fit verdicts (poor < acceptable < good; n/a if any is missing)."""
+    rank = {_NA: -1, _BAD: 0, _OK: 1, _GOOD: 2}
+    return min(verdicts, key=lambda v: rank[v])
 
 
 def _threshold(value: float | None, cut: float) -> tuple[str, str]:
@@ -948,6 +973,8 @@ table { border-collapse: collapse; margin: 10px 0; font-size: 14px; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: left;
   vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
+table.compact th, table.compact td { padding: 4px 5px; font-size: 13px; }
+table.compact td:first-child { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 caption { text-align: left; color: var(--muted); font-size: 13px; padding-bottom: 4px; }
 .ci { color: var(--muted); font-size: 12px; }
