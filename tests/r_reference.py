@@ -91,3 +91,24 @@ BFI_YAML = "\n".join(
         ]
     ]
 )
+
+#: Holzinger & Swineford's three factors as an instrument (test scores lie between 0 and 10;
+#: non-integer answers inside the scale are accepted).
+HS_YAML = "\n".join(
+    [
+        "id: holzinger39",
+        'version: "1939"',
+        "title: Holzinger & Swineford (1939) mental ability tests",
+        "scale:",
+        "  min: 0",
+        "  max: 10",
+        "  labels: [" + ", ".join(f'"{k}"' for k in range(11)) + "]",
+        "constructs:",
+    ]
+    + [
+        line
+        for name, cols in HS_FACTORS.items()
+        for line in [f"  - id: {name}", f"    label: {name.capitalize()}", "    items:"]
+        + [f'      - {{id: {c}, text: "Test {c}"}}' for c in cols]
+    ]
+)

@@ -39,7 +39,8 @@ def analyze(responses: Path | str, out: Path, *extra: str) -> list[str]:
 @pytest.fixture(scope="module")
 def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "analysis"
-    assert main(analyze(DEMO, out, "--seed", "7")) == 0
+    args = analyze(DEMO, out, "--seed", "7", "--group", "employees", "--drop-small-groups")
+    assert main(args) == 0
     return out
 
 
@@ -47,7 +48,25 @@ def test_demo_analysis_writes_all_three_files(demo_out: Path) -> None:
     results = json.loads((demo_out / "results.json").read_text())
     assert results["n_respondents"] == 400 and results["seed"] == 7
     assert results["instrument"]["id"] == "smcap-b2b"
-    assert set(results) >= {"reliability", "sampling_adequacy", "efa", "quality", "software"}
+    assert set(results) >= {
+        "reliability",
+        "sampling_adequacy",
+        "efa",
+        "cfa",
+        "validity",
+        "invariance",
+        "common_method",
+        "quality",
+        "software",
+    }
+    assert (
+        results["cfa"]["status"] == "ok"
+        and "audience_insight.op_ai_1" in (results["cfa"]["std_loadings"])
+    )
+    invariance = results["invariance"]
+    assert invariance["status"] == "ok" and set(invariance["dropped_groups"]) == {"e1_9", "e10_49"}
+    for step in ("configural", "metric", "scalar"):
+        assert {"chisq", "df", "cfi", "rmsea", "srmr"} <= set(invariance[step])
     table = pd.read_csv(demo_out / "assignments.csv")
     assert table.columns[0] == "respondent_id" and len(table) == 400
     assert {"level_operational", "axis_control", "stage_theory", "quadrant", "flagged"} <= set(
@@ -71,6 +90,18 @@ def test_warnings_are_printed_and_the_exit_status_is_zero(
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["instrument"]["skipped_constructs"] == ["sm_performance"]
     assert "sm_performance" not in results["reliability"]
+
+
+def test_groups_too_small_after_listwise_deletion_skip_invariance_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(analyze(DEMO, tmp_path / "out", "--group", "employees"), capsys)
+    assert code == 0 and "wrote" in out
+    assert "smcap: warning: measurement invariance across 'employees' could not be tested" in err
+    assert "'e1_9' (57 complete rows)" in err
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["invariance"]["status"] == "not run"
+    assert results["cfa"]["status"] == "ok"
 
 
 def test_exclude_flagged_reports_how_many(
@@ -163,3 +194,5 @@ def test_report_opens_in_chromium(demo_out: Path, artifacts_dir: Path) -> None:
     assert errors == []
     assert plots >= 2
     assert headings[0] == "What was analysed" and "Reliability of each construct" in headings
+    assert "Confirmatory factor analysis" in headings
+    assert "Measurement invariance across groups" in headings

@@ -22,7 +22,15 @@ from analysis.responses import ResponsesError, validate_responses
 from analysis.simulate import Simulation
 from instrument import LEVELS, Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
-from tests.r_reference import BFI_FACTORS, BFI_YAML, bfi_raw, reference
+from tests.r_reference import (
+    BFI_FACTORS,
+    BFI_YAML,
+    HS_FACTORS,
+    HS_YAML,
+    bfi_raw,
+    holzinger39,
+    reference,
+)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +77,16 @@ def test_results_have_the_documented_keys_and_are_strict_json(analysed: Analysis
     assert set(efa["loadings"]["op_ai_1"]) == {f"F{k}" for k in range(1, efa["n_factors"] + 1)}
     assert isinstance(efa["cross_loadings"], list)
     assert 0 < r["common_method"]["first_factor_share"] < 1
+    cfa = r["cfa"]
+    assert cfa["status"] == "ok" and cfa["converged"]
+    assert set(cfa) >= {"n", "chisq", "df", "pvalue", "cfi", "tli", "rmsea", "rmsea_ci", "srmr"}
+    assert len(cfa["std_loadings"]) == 63 and 0.5 < cfa["std_loadings"]["stp.op_stp_1"] < 1
+    assert cfa["lavaan_syntax"].startswith("audience_insight =~ op_ai_1 + op_ai_2")
+    assert cfa["second_order"]["status"] == "ok" and cfa["second_order"]["df"] > cfa["df"]
+    validity = r["validity"]
+    assert set(validity) >= {"ave", "cr", "htmt", "htmt_variant", "fornell_larcker"}
+    assert validity["htmt_variant"] == "htmt2" and len(validity["htmt"]) == 16
+    assert r["invariance"]["status"] == "not run" and "--group" in r["invariance"]["reason"]
     assert set(r["software"]) >= {
         "python",
         "numpy",
@@ -234,3 +252,52 @@ def test_jsonable_turns_numpy_and_missing_values_into_json() -> None:
         "d": [1, 2],
         "e": [None, "x"],
     }
+
+
+def test_holzinger_swineford_end_to_end_matches_lavaan_and_psych() -> None:
+    """The published lavaan values (DESIGN §6) through validation, every step and JSON."""
+    res = run_analysis(
+        holzinger39(), parse_instrument(HS_YAML), group="school", id_column="id", source="hs"
+    )
+    r = res.results
+    cfa = r["cfa"]
+    assert cfa["n"] == 301 and cfa["df"] == 24
+    assert cfa["chisq"] == pytest.approx(85.306, rel=0.01)
+    for key, value in {"cfi": 0.931, "tli": 0.896, "rmsea": 0.092, "srmr": 0.065}.items():
+        assert cfa[key] == pytest.approx(value, abs=0.003)
+    assert cfa["rmsea_ci"] == pytest.approx([0.071, 0.114], abs=0.003)
+    for factor, value in {"visual": 0.626, "textual": 0.883, "speed": 0.689}.items():
+        assert r["reliability"][factor]["alpha"] == pytest.approx(value, abs=0.002)
+    inv = r["invariance"]
+    assert inv["status"] == "ok" and inv["group_sizes"] == {"Pasteur": 156, "Grant-White": 145}
+    for step, (chisq, df) in {
+        "configural": (115.85, 48),
+        "metric": (124.04, 54),
+        "scalar": (164.10, 60),
+    }.items():
+        assert inv[step]["chisq"] == pytest.approx(chisq, rel=0.01) and inv[step]["df"] == df
+    assert inv["metric"]["verdict"] == "invariant" and inv["scalar"]["verdict"] == "not invariant"
+    assert any("scalar invariance across 'school' does not hold" in w for w in res.warnings)
+    assert set(r["validity"]["ave"]) == set(HS_FACTORS)
+    assert r["efa"]["n_factors_parallel"] == reference()["holzinger39"]["parallel"]["n_factors"]
+    assert res.assignments.index[0] == "1"
+    html = res.report_html()
+    assert "baseline fit" in html and "not invariant" in html
+
+
+def test_cfa_that_cannot_be_fitted_is_reported_not_run() -> None:
+    inst = parse_instrument(MINIMAL_YAML)
+    rng = np.random.default_rng(8)
+    trait = rng.normal(size=(60, 2))
+    answers = np.clip(np.rint(3 + np.repeat(trait, 3, axis=1) + rng.normal(size=(60, 6))), 1, 5)
+    data = pd.DataFrame(answers, columns=list(inst.item_ids))
+    for row in range(56):  # only 4 respondents answer everything; a 6-item CFA needs 7
+        data.iloc[row, row % 6] = np.nan
+    res = run_analysis(data, inst)
+    assert res.results["cfa"]["status"] == "not run"
+    assert "complete" in res.results["cfa"]["reason"]
+    assert res.results["validity"] == {"status": "not run", "reason": "the CFA could not be fitted"}
+    assert any(w.startswith("the CFA could not be fitted") for w in res.warnings)
+    assert res.results["reliability"]["extraversion"]["alpha"] is not None
+    cfa_section = next(s for s in res.sections if s.key == "cfa")
+    assert "Not run: the CFA could not be fitted" in cfa_section.html

@@ -9,13 +9,16 @@ from analysis.report import (
     ReportSection,
     alpha_verdict,
     badge,
+    cfa_section,
     fit_verdict,
     fmt,
     fmt_p,
+    invariance_section,
     not_run_section,
     render_report,
     scree_figure,
     table,
+    validity_section,
     warnings_section,
 )
 
@@ -89,3 +92,108 @@ def test_scree_figure_zooms_and_marks_off_scale_eigenvalues() -> None:
     assert len(fig.data[0].x) == 10
     assert fig.layout.yaxis.range[1] < 20
     assert any("21.0" in a.text for a in fig.layout.annotations)
+
+
+HS_CFA = {
+    "status": "ok",
+    "n": 301,
+    "n_dropped": 0,
+    "chisq": 85.306,
+    "df": 24,
+    "pvalue": 8.5e-9,
+    "cfi": 0.931,
+    "tli": 0.896,
+    "rmsea": 0.092,
+    "rmsea_ci": [0.071, 0.114],
+    "srmr": 0.065,
+    "converged": True,
+    "std_loadings": {"visual.x1": 0.772, "visual.x2": 0.424, "visual.x3": 0.581},
+    "warnings": [],
+}
+
+
+def test_cfa_section_gives_a_verdict_per_index() -> None:
+    html = cfa_section(HS_CFA).html
+    rows = html.split("<tr>")
+    verdicts = {
+        name: row for row in rows for name in ("CFI", "TLI", "RMSEA", "SRMR") if f">{name}<" in row
+    }
+    assert ">acceptable<" in verdicts["CFI"] and ">poor<" in verdicts["TLI"]
+    assert ">poor<" in verdicts["RMSEA"] and ">good<" in verdicts["SRMR"]
+    assert "[0.071, 0.114]" in html and "Items below .50: visual.x2 (0.42)" in html
+    assert "301 respondents who answered every item" in html
+    assert len(cfa_section(HS_CFA).figures) == 1
+    assert "Not run: too few" in cfa_section({"status": "not run", "reason": "too few"}).html
+
+
+def test_validity_section_flags_fornell_larcker_and_htmt_problems() -> None:
+    validity = {
+        "status": "ok",
+        "cr": {"a": 0.85, "b": 0.65, "c": 0.9},
+        "ave": {"a": 0.6, "b": 0.4, "c": 0.7},
+        "fornell_larcker": {
+            "a": {"a": 0.77, "b": 0.8, "c": 0.3},
+            "b": {"a": 0.8, "b": 0.63, "c": 0.2},
+            "c": {"a": 0.3, "b": 0.2, "c": 0.84},
+        },
+        "htmt": {
+            "a": {"a": 1.0, "b": 0.93, "c": 0.35},
+            "b": {"a": 0.93, "b": 1.0, "c": 0.25},
+            "c": {"a": 0.35, "b": 0.25, "c": 1.0},
+        },
+        "htmt_variant": "htmt2",
+    }
+    html = validity_section(validity).html
+    assert "Pairs failing Fornell–Larcker: a–b." in html
+    assert "Pairs with HTMT ≥ .85: a–b (0.93; ≥ .90)" in html
+    assert html.count(">&lt; .50<") == 1 and html.count(">&lt; .70<") == 1
+
+
+def test_invariance_section_judges_each_step() -> None:
+    def step(chisq: float, df: int, cfi: float, rmsea: float, verdict: str, **delta: float) -> dict:
+        return {
+            "chisq": chisq,
+            "df": df,
+            "cfi": cfi,
+            "rmsea": rmsea,
+            "srmr": 0.07,
+            "verdict": verdict,
+            **delta,
+        }
+
+    invariance = {
+        "status": "ok",
+        "group": "school",
+        "group_sizes": {"Pasteur": 156, "Grant-White": 145},
+        "configural": step(115.85, 48, 0.923, 0.097, "reference"),
+        "metric": step(
+            124.04,
+            54,
+            0.921,
+            0.093,
+            "invariant",
+            delta_chisq=8.19,
+            delta_df=6,
+            delta_p=0.22,
+            delta_cfi=-0.002,
+            delta_rmsea=-0.004,
+        ),
+        "scalar": step(
+            164.10,
+            60,
+            0.882,
+            0.107,
+            "not invariant",
+            delta_chisq=40.06,
+            delta_df=6,
+            delta_p=0.0000004,
+            delta_cfi=-0.039,
+            delta_rmsea=0.014,
+        ),
+    }
+    html = invariance_section(invariance).html
+    assert "baseline fit acceptable" not in html and "baseline fit poor" in html
+    assert ">invariant<" in html and ">not invariant<" in html
+    assert "Δχ²(6) = 40.06, p &lt; .001" in html or "Δχ²(6) = 40.06, p < .001" in html
+    assert "Pasteur (156)" in html
+    assert "--group" in invariance_section({"status": "not run", "reason": "no --group"}).html
