@@ -83,6 +83,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             group=args.group,
             seed=args.seed,
             exclude_flagged=args.exclude_flagged,
+            allow_missing_items=args.allow_missing_items,
             drop_small_groups=args.drop_small_groups,
             progress=progress,
         )

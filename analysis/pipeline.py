@@ -315,10 +315,11 @@ def run_analysis(
     n_steps = len(plan) + 1
     if progress:
         progress(1, n_steps, "Checking the responses")
+    group_warnings: list[str] = []
     if isinstance(responses, ValidatedResponses):
         validated = responses
         if group is not None and group != validated.group:
-            check_groups(
+            group_warnings = check_groups(
                 validated.data,
                 group,
                 n_items=len(validated.item_ids),
@@ -342,7 +343,7 @@ def run_analysis(
         analysed=validated.data,
         keyed=keyed_items(validated.data, validated.instrument),
         assignments=pd.DataFrame(index=validated.data.index),
-        warnings=list(validated.warnings),
+        warnings=[*validated.warnings, *group_warnings],
     )
     ctx.results.update(_header(ctx))
     with threadpool_limits(1, user_api="blas"):
