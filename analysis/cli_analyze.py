@@ -20,7 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from analysis.cli import CliError, read_instrument
 from analysis.pipeline import DEFAULT_SEED, run_analysis
@@ -106,13 +113,13 @@ def _progress_display() -> Iterator[Callable[[int, int, str], None]]:
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
     with Progress(
         *columns, console=console, transient=True, disable=not console.is_terminal
     ) as bar:
-        task = bar.add_task("smcap analyze", total=None)
+        task = bar.add_task("Reading the responses", total=None)
 
         def update(step: int, n_steps: int, label: str) -> None:
             bar.update(task, description=label, completed=step - 1, total=n_steps)
