@@ -75,15 +75,15 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise CliError(f"--out '{out}' is a file; give a folder")
     instrument = read_instrument(args.instrument)
-    responses = load_responses(
-        args.responses,
-        instrument,
-        id_column=args.id_column,
-        allow_missing_items=args.allow_missing_items,
-        group=args.group,
-        drop_small_groups=args.drop_small_groups,
-    )
     with _progress_display() as progress:
+        responses = load_responses(
+            args.responses,
+            instrument,
+            id_column=args.id_column,
+            allow_missing_items=args.allow_missing_items,
+            group=args.group,
+            drop_small_groups=args.drop_small_groups,
+        )
         result = run_analysis(
             responses,
             instrument,
@@ -94,10 +94,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             drop_small_groups=args.drop_small_groups,
             progress=progress,
         )
+        progress(1, 1, "Writing results.json, assignments.csv, report.html")
+        out.mkdir(parents=True, exist_ok=True)
+        paths = result.write(out)
     for warning in result.warnings:
         print(f"smcap: warning: {warning}", file=sys.stderr)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = result.write(out)
     n = result.results["n_respondents"]
     total = result.results["n_respondents_total"]
     analysed = f"{n:,} respondents" if n == total else f"{n:,} of {total:,} respondents"
