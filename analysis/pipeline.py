@@ -237,7 +237,7 @@ class AnalysisResult:
             title=f"Validation report: {inst['title']}",
             subtitle=(
                 f"{inst['id']} {inst['version']} · {self.results['n_respondents']:,} respondents "
-                f"analysed · {self.results['source']}"
+                f"analysed · {report.source_name(self.results['source'])}"
             ),
             footer=(
                 f"smcap {software['smcap']} · seed {self.results['seed']} · "

@@ -14,6 +14,7 @@ import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -102,6 +103,11 @@ def badge(verdict: str, text: str | None = None) -> str:
     return f'<span class="badge {esc(verdict)}">{esc(label)}</span>'
 
 
+def source_name(source: str) -> str:
+    """The file name of a data source (reports do not show local folders)."""
+    return PurePath(source).name or source
+
+
 def paragraph(text: str) -> str:
     """A paragraph of plain text (escaped)."""
     return f"<p>{esc(text)}</p>"
@@ -114,7 +120,7 @@ def note(text: str) -> str:
 
 def table(
     rows: Iterable[Sequence[str]],
-    header: Sequence[str],
+    header: Sequence[str] | None,
     *,
     numeric: Sequence[int] = (),
     caption: str | None = None,
@@ -126,8 +132,8 @@ def table(
     ----------
     rows : iterable of sequences of str
         Cell HTML, one sequence per row.
-    header : sequence of str
-        Column headings (escaped).
+    header : sequence of str or None
+        Column headings (escaped); None for a table without a heading row.
     numeric : sequence of int
         Positions of right-aligned columns.
     caption : str, optional
@@ -137,7 +143,8 @@ def table(
     """
     right = set(numeric)
     head = "".join(
-        f'<th class="{"num" if i in right else ""}">{esc(h)}</th>' for i, h in enumerate(header)
+        f'<th class="{"num" if i in right else ""}">{esc(h)}</th>'
+        for i, h in enumerate(header or ())
     )
     body = "".join(
         "<tr>"
@@ -148,8 +155,9 @@ def table(
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     css = ' class="compact"' if compact else ""
     return (
-        f'<div class="table-wrap"><table{css}>{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
+        f'<div class="table-wrap"><table{css}>{cap}'
+        + (f"<thead><tr>{head}</tr></thead>" if header is not None else "")
+        + f"<tbody>{body}</tbody></table></div>"
     )
 
 
@@ -276,7 +284,7 @@ def overview_section(results: Mapping[str, Any]) -> ReportSection:
             f"This report validates the instrument “{inst['title']}” ({inst['id']} version "
             f"{inst['version']}: {inst['n_items']} Likert items in {inst['n_constructs']} "
             f"constructs) on {results['n_respondents']:,} respondents from "
-            f"{results['source']}."
+            f"{source_name(results['source'])}."
         )
     ]
     rows = [
@@ -301,7 +309,7 @@ def overview_section(results: Mapping[str, Any]) -> ReportSection:
     group = results.get("options", {}).get("group")
     rows.append(["Groups compared (measurement invariance)", esc(group or "none")])
     rows.append(["Random seed", esc(results.get("seed"))])
-    parts.append(table(rows, ["", ""], numeric=(1,)))
+    parts.append(table(rows, None, numeric=(1,)))
     parts.append(
         note(
             "Reverse-keyed items were recoded (min + max − answer) before every statistic. "

@@ -17,6 +17,7 @@ from analysis.report import (
     not_run_section,
     render_report,
     scree_figure,
+    source_name,
     table,
     validity_section,
     warnings_section,
@@ -63,6 +64,8 @@ def test_formatting_and_escaping() -> None:
     assert "&lt;b&gt;" in badge("good", "<b>")
     html = table([["<i>x</i>", "1"]], ["a<", "b"], numeric=(1,))
     assert "<i>x</i>" in html and "a&lt;" in html and 'class="num"' in html
+    assert "<thead>" not in table([["a", "1"]], None)
+    assert source_name("/home/someone/study/data.csv") == "data.csv"
     assert "&lt;script&gt;" in warnings_section(["<script>"]).html
     assert "Not run: no groups" in not_run_section("invariance", "Invariance", "no groups").html
 
