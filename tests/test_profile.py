@@ -13,13 +13,14 @@ from tests.conftest import MINIMAL_YAML
 
 # Rscript tests/r/profile_levels.R on data/simulated_demo.csv
 R_FIRST_FIVE = {
-    "sim000001": ((5.683333333, 3.611111111, 3.194444444, 4.500), 2, "dissemination"),
-    "sim000002": ((4.183333333, 4.000000000, 4.083333333, 4.250), 1, "call_to_action"),
-    "sim000003": ((2.733333333, 3.166666667, 2.472222222, 2.750), 1, "call_to_action"),
+    "sim000001": ((5.683333333, 3.666666667, 3.250000000, 4.500), 2, "dissemination"),
+    "sim000002": ((4.233333333, 4.000000000, 4.083333333, 4.250), 1, "call_to_action"),
+    "sim000003": ((2.783333333, 3.166666667, 2.416666667, 2.750), 1, "call_to_action"),
     "sim000004": ((3.566666667, 3.000000000, 3.833333333, 3.125), 1, "co_creation"),
     "sim000005": ((6.266666667, 3.583333333, 4.166666667, 5.375), 2, "call_to_action"),
 }
-R_MEDIANS = (5.833333333, 4.166666667, 4.097222222, 3.750000000)
+R_MEDIANS = (5.841666667, 4.166666667, 4.083333333, 3.750000000)
+R_N_COMPLETE = 394  # respondents with all four level scores
 LEVEL_NAMES = ["operational", "dynamic", "adaptive", "networking"]
 
 
@@ -53,7 +54,7 @@ def test_sample_medians_match_r(demo: pd.DataFrame, smcap_instrument: Instrument
     sample = sample_levels(demo, smcap_instrument)
     assert list(sample.median.index) == LEVEL_NAMES
     assert sample.median.to_numpy() == pytest.approx(R_MEDIANS, abs=1e-8)
-    assert sample.n_respondents == 400
+    assert sample.n_respondents == R_N_COMPLETE
 
 
 def test_unanswered_profile_has_no_stage(smcap_instrument: Instrument) -> None:
