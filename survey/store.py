@@ -19,8 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from survey.db import (
     Answer,
@@ -29,6 +28,7 @@ from survey.db import (
     PageTiming,
     Respondent,
     read_connection,
+    upsert_insert,
     utcnow,
     write_transaction,
 )
@@ -266,7 +266,7 @@ def delete_respondent(engine: Engine, respondent_id: str) -> bool:
 
 def record_decline(engine: Engine, *, instrument_id: str, instrument_version: str) -> None:
     """Add one to the anonymous decline counter (nothing about the person is stored)."""
-    stmt = _insert(engine.dialect.name, _DECLINES)
+    stmt = upsert_insert(engine.dialect.name, _DECLINES)
     stmt = stmt.on_conflict_do_update(
         index_elements=["instrument_id", "instrument_version"],
         set_={"declines": _DECLINES.c.declines + 1},
@@ -483,14 +483,6 @@ def import_completed(
 
 
 # --------------------------------------------------------------------------- helpers
-def _insert(dialect: str, table: Table) -> Any:
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise ValueError(f"database dialect {dialect!r} is not supported (use SQLite or PostgreSQL)")
-
-
 def _lock_respondent(conn: Connection, respondent_id: str) -> dict[str, Any]:
     query = select(_RESPONDENTS).where(_RESPONDENTS.c.id == respondent_id)
     if conn.dialect.name == "postgresql":
@@ -523,7 +515,7 @@ def _write_answers(
     given = [_answer_row(respondent_id, k, v, now) for k, v in answers.items() if v is not None]
     cleared = [k for k, v in answers.items() if v is None]
     if given:
-        stmt = _insert(conn.dialect.name, _ANSWERS)
+        stmt = upsert_insert(conn.dialect.name, _ANSWERS)
         excluded = stmt.excluded
         stmt = stmt.on_conflict_do_update(
             index_elements=["respondent_id", "item_id"],
@@ -546,7 +538,7 @@ def _write_answers(
 
 
 def _add_timing(conn: Connection, respondent_id: str, page_id: str, seconds: float) -> None:
-    stmt = _insert(conn.dialect.name, _TIMINGS)
+    stmt = upsert_insert(conn.dialect.name, _TIMINGS)
     stmt = stmt.on_conflict_do_update(
         index_elements=["respondent_id", "page_id"],
         set_={
