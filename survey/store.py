@@ -395,6 +395,110 @@ def responses_frame(
     return out.reset_index()
 
 
+@dataclass(frozen=True)
+class DataVersion:
+    """What identifies the state of a study's responses (the dashboards' cache keys).
+
+    Attributes
+    ----------
+    n_respondents, n_completed : int
+        Respondents who consented; those who completed.
+    last_update, last_completion : datetime or None
+        Latest change to any response; latest completion.
+    declines : int
+        Declined consents.
+    """
+
+    n_respondents: int
+    n_completed: int
+    last_update: datetime | None
+    last_completion: datetime | None
+    declines: int
+
+    @property
+    def responses_key(self) -> str:
+        """Changes whenever anything changes: a consent, an answer, a completion, a decline."""
+        return f"{self.n_respondents}|{self.last_update}|{self.declines}"
+
+    @property
+    def completed_key(self) -> str:
+        """Changes when a response is completed or a completed one is withdrawn.
+
+        Completed responses are frozen (:func:`save_page`), so the analysis of the completed
+        responses stays valid while others are still answering.
+        """
+        return f"{self.n_completed}|{self.last_completion}"
+
+
+def data_version(engine: Engine, *, instrument_id: str) -> DataVersion:
+    """The current :class:`DataVersion` of an instrument's responses (two small queries)."""
+    completed = _RESPONDENTS.c.completed_at
+    query = select(
+        func.count(),
+        func.count(completed),
+        func.max(_RESPONDENTS.c.updated_at),
+        func.max(completed),
+    ).where(_RESPONDENTS.c.instrument_id == instrument_id)
+    with read_connection(engine) as conn:
+        n, n_done, last, last_done = conn.execute(query).one()
+    return DataVersion(
+        n_respondents=int(n),
+        n_completed=int(n_done),
+        last_update=last,
+        last_completion=last_done,
+        declines=decline_count(engine, instrument_id=instrument_id),
+    )
+
+
+def progress_frame(engine: Engine, *, instrument_id: str) -> pd.DataFrame:
+    """Every respondent's progress (no answers): one row per respondent who consented.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``respondent_id``: ``instrument_version``, ``is_demo``, ``consented_at``,
+        ``started_at``, ``completed_at`` (aware UTC, missing when not yet) and
+        ``current_page``.
+    """
+    cols = [
+        _RESPONDENTS.c.id,
+        _RESPONDENTS.c.instrument_version,
+        _RESPONDENTS.c.is_demo,
+        _RESPONDENTS.c.consented_at,
+        _RESPONDENTS.c.started_at,
+        _RESPONDENTS.c.completed_at,
+        _RESPONDENTS.c.current_page,
+    ]
+    with read_connection(engine) as conn:
+        rows = conn.execute(
+            select(*cols).where(_RESPONDENTS.c.instrument_id == instrument_id)
+        ).all()
+    names = ["respondent_id", *(c.name for c in cols[1:])]
+    frame = pd.DataFrame(rows, columns=names).set_index("respondent_id").sort_index()
+    frame["is_demo"] = frame["is_demo"].astype(bool)
+    for column in ("consented_at", "started_at", "completed_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def page_timings(engine: Engine, *, instrument_id: str) -> pd.DataFrame:
+    """Seconds per respondent and page (pages left at least once), in long form.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``respondent_id``, ``page_id``, ``seconds``, ``visits``.
+    """
+    query = select(
+        _TIMINGS.c.respondent_id, _TIMINGS.c.page_id, _TIMINGS.c.seconds, _TIMINGS.c.visits
+    ).join(_RESPONDENTS, _RESPONDENTS.c.id == _TIMINGS.c.respondent_id)
+    query = query.where(_RESPONDENTS.c.instrument_id == instrument_id)
+    with read_connection(engine) as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["respondent_id", "page_id", "seconds", "visits"])
+    return frame.astype({"seconds": float, "visits": int})
+
+
 def save_contact(engine: Engine, *, instrument_id: str, email: str) -> None:
     """Store an e-mail address for the study's findings, unlinked from any response.
 
