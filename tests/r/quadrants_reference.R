@@ -26,3 +26,13 @@ fit <- lm(x4 ~ x1, data = hs)
 ci <- confint(fit)["x1", ]
 cat(sprintf("lm x4 ~ x1: slope=%.7f ci=%.7f %.7f r2=%.7f\n", coef(fit)["x1"], ci[1], ci[2],
             summary(fit)$r.squared))
+# Cramér's V interval from the noncentral chi-square (Smithson 2003): ncp limits by uniroot
+x4third <- cut(hs$x4, quantile(hs$x4, c(0, 1/3, 2/3, 1)), include.lowest = TRUE, labels = FALSE)
+tab2 <- table(third, x4third)
+cs2 <- chisq.test(tab2, correct = FALSE)
+X2 <- unname(cs2$statistic); df <- unname(cs2$parameter); N <- sum(tab2)
+ncp_at <- function(p) uniroot(function(l) pchisq(X2, df, ncp = l, lower.tail = FALSE) - p,
+                              c(0, 10 * X2), tol = 1e-12)$root
+lims <- c(ncp_at(0.025), ncp_at(0.975))
+cat(sprintf("chisq third x4third: X2=%.7f V=%.7f V_ci=%.7f %.7f\n", X2,
+            sqrt(X2 / (N * (min(dim(tab2)) - 1))), sqrt(lims[1] / (N * 2)), sqrt(lims[2] / (N * 2))))
