@@ -124,7 +124,7 @@ def test_assessment_is_reproducible_from_the_seed(smcap_instrument: Instrument) 
         "random_state": 9,
     }
     a = assess_stages(levels, **kwargs)
-    b = assess_stages(levels, **kwargs, n_jobs=2)
+    b = assess_stages(levels, **kwargs)
     assert a.to_dict() == b.to_dict()
 
 
