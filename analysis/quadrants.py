@@ -59,6 +59,28 @@ class QuadrantSummary:
     distinct: bool
     axis_means: pd.Series
 
+    def to_dict(self) -> dict:
+        """JSON-able summary for ``results.json`` (section ``quadrants``)."""
+        return {
+            "n": self.n,
+            "shares": {
+                str(q): {
+                    "n": int(row["n"]),
+                    "share": float(row["share"]),
+                    "ci": [float(row["ci_low"]), float(row["ci_high"])],
+                }
+                for q, row in self.shares.iterrows()
+            },
+            "all_populated": self.all_populated,
+            "min_share": self.min_share,
+            "correlation": self.correlation,
+            "correlation_ci": list(self.correlation_ci),
+            "htmt": self.htmt,
+            "htmt_method": "HTMT2 (geometric means; semTools::htmt default)",
+            "distinct": self.distinct,
+            "axis_means": {str(k): float(v) for k, v in self.axis_means.items()},
+        }
+
 
 def wilson_interval(count: int, n: int, *, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of a proportion (R ``prop.test(correct = FALSE)$conf.int``).

@@ -81,7 +81,8 @@ class StageAssessment:
     ordering : GuttmanScaling or None
         ``None`` when fewer than two levels vary.
     agreement : StageAgreement or None
-        Theory stage vs data-driven stage; ``None`` without a theory stage.
+        Theory stage vs data-driven stage; ``None`` without a theory stage or with one
+        profile (nothing to compare).
     n_used : int
         Respondents the profiles were fitted on.
     n_excluded : int
@@ -305,7 +306,7 @@ def assess_stages(
         )
     ordering = _ordering(used, thresholds, n_boot, int(seeds[3]))
     agreement = None
-    if stage_theory is not None:
+    if stage_theory is not None and k >= 2:
         theory = stage_theory.loc[keep]
         if (theory.notna() & stage_cluster.loc[keep].notna()).sum() >= 2:
             agreement = stage_agreement(

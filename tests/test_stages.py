@@ -86,6 +86,7 @@ def test_null_model_gives_a_null_result_in_9_of_10_seeds(smcap_instrument: Instr
             assert result.verdict == "not supported"
             assert "continuous maturity" in result.summary
             assert result.jaccard is None and result.prediction is None
+            assert result.agreement is None
             assert result.to_dict()["criteria"]["stability"]["met"] is None
     assert sum(supported) <= 1
 
