@@ -71,7 +71,7 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 
 #: Modules that define ``register(subparsers)`` for further subcommands.
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = ("analysis.cli_power",)
 
 
 def read_instrument(path: str | Path) -> Instrument:

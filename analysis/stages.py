@@ -135,8 +135,8 @@ class StageAssessment:
                 "min_class_share": lp.min_class_share,
                 "min_entropy": lp.min_entropy,
             },
-            "fit_table": _records(table),
-            "profiles": _records(lp.profiles_.reset_index()),
+            "fit_table": json_records(table),
+            "profiles": json_records(lp.profiles_.reset_index()),
             "criteria": {
                 c.name: {
                     "value": _num(c.value),
@@ -157,7 +157,7 @@ class StageAssessment:
                 "n_boot": self.jaccard.n_boot,
                 "min": self.jaccard.min_jaccard,
                 "stable": self.jaccard.stable,
-                "per_stage": _records(per.rename(columns={"cluster": "stage"})),
+                "per_stage": json_records(per.rename(columns={"cluster": "stage"})),
             }
         if self.prediction is not None:
             out["prediction_strength"] = {
@@ -479,7 +479,7 @@ def _num(value: object) -> float | None:
     return out if np.isfinite(out) else None
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def json_records(frame: pd.DataFrame) -> list[dict]:
     """Rows as JSON-able dicts (NaN → None, numpy scalars → Python)."""
     rows = []
     for rec in frame.to_dict(orient="records"):
