@@ -54,7 +54,11 @@ class SimulationConfig:
         SD of item intercepts (some statements are easier to agree with).
     straightliner_rate, speeder_rate, careless_rate, missing_rate : float
         Shares of straight-liners, speeders (besides straight-liners), careless respondents who
-        fail attention checks, and missing answers (MCAR).
+        fail attention checks, and missing answers (of all Likert answers).
+    skipper_rate : float
+        Share of respondents who leave some answers blank; the missing answers are spread over
+        them completely at random (as in real surveys, most respondents answer everything, so
+        listwise deletion keeps about ``1 - skipper_rate`` of the rows).
     """
 
     stage_probs: tuple[float, float, float, float] = (0.30, 0.30, 0.25, 0.15)
@@ -69,7 +73,8 @@ class SimulationConfig:
     straightliner_rate: float = 0.035
     speeder_rate: float = 0.03
     careless_rate: float = 0.02
-    missing_rate: float = 0.02
+    missing_rate: float = 0.015
+    skipper_rate: float = 0.12
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,8 @@ def simulate(
 
     Data quality. Straight-liners give one answer to every Likert item; speeders answer pages in
     a fraction of the usual time and 40 % of their answers are random; careless respondents fail
-    attention checks; ``missing_rate`` of Likert answers are missing completely at random.
+    attention checks; ``skipper_rate`` of respondents skip answers, so that ``missing_rate`` of
+    all Likert answers are missing (completely at random within those respondents).
 
     Examples
     --------
@@ -266,10 +272,12 @@ def simulate(
     failed = np.zeros(n, dtype=bool)
     for check in instrument.attention_checks:
         failed |= np.clip(np.rint(answers[check.id]), lo, hi) != check.answer
+    skipper = rng.random(n) < cfg.skipper_rate
+    skip_prob = min(1.0, cfg.missing_rate / cfg.skipper_rate) if cfg.skipper_rate > 0 else 0.0
     table = {}
     for col in likert_ids + check_ids:
         values = np.clip(np.rint(answers[col]), lo, hi)
-        values[rng.random(n) < cfg.missing_rate] = np.nan
+        values[skipper & (rng.random(n) < skip_prob)] = np.nan
         table[col] = pd.array(values, dtype="Int64")
     # ------------------------------------------------------------------ page timings
     speed = np.exp(rng.normal(0.0, 0.25, n))
