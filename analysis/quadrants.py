@@ -12,11 +12,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from instrument import QUADRANTS
+from analysis.cfa import CFAModel
+from analysis.validity import htmt as validity_htmt
+from instrument import AXES, QUADRANTS
 
 #: Smallest share of respondents for a quadrant to count as populated.
 MIN_QUADRANT_SHARE: float = 0.05
-#: HTMT below which two constructs are distinct (Henseler, Ringle & Sarstedt, 2015: HTMT.85).
+#: HTMT (and |r|) below which the two axes are distinct (Henseler et al., 2015: HTMT.85).
 HTMT_DISTINCT: float = 0.85
 
 
@@ -40,8 +42,8 @@ class QuadrantSummary:
     correlation_ci : tuple of float
         Its confidence interval (Fisher z).
     htmt : float or None
-        Heterotrait–monotrait ratio (HTMT2, :func:`htmt_pair`) of the control and
-        orientation items; ``None`` without item data.
+        Heterotrait–monotrait ratio (HTMT2, :func:`analysis.validity.htmt`, as
+        ``semTools::htmt``) of the control and orientation items; ``None`` without item data.
     distinct : bool
         The axes are distinct: :math:`|r|`'s interval stays below .85 and, when available,
         HTMT < .85.
@@ -134,55 +136,6 @@ def correlation_ci(r: float, n: int, *, confidence: float = 0.95) -> tuple[float
     return float(np.tanh(centre - half)), float(np.tanh(centre + half))
 
 
-def htmt_pair(first: pd.DataFrame, second: pd.DataFrame, *, geometric: bool = True) -> float:
-    """Heterotrait–monotrait ratio of two constructs' (keyed) items.
-
-    Parameters
-    ----------
-    first, second : DataFrame
-        Item answers of each construct (same respondents; at least 2 items each),
-        reverse-keyed items already recoded.
-    geometric : bool, default True
-        Use geometric means of the absolute correlations (HTMT2; Roemer, Schuberth & Henseler,
-        2021), the default of ``semTools::htmt`` 0.5-6; ``False`` gives the original
-        arithmetic-mean HTMT (Henseler, Ringle & Sarstedt, 2015; ``htmt2 = FALSE``).
-
-    Returns
-    -------
-    float
-        :math:`\\bar r_{het} / \\sqrt{\\bar r_{mono,1} \\bar r_{mono,2}}`, where
-        :math:`\\bar r_{het}` averages the absolute correlations between the two constructs'
-        items and :math:`\\bar r_{mono}` those within each construct (Pearson, pairwise
-        complete).
-
-    Notes
-    -----
-    Values below .85 indicate discriminant validity (HTMT.85).
-
-    References
-    ----------
-    Henseler, J., Ringle, C. M., & Sarstedt, M. (2015). A new criterion for assessing
-    discriminant validity in variance-based structural equation modeling. *Journal of the
-    Academy of Marketing Science*, 43(1), 115–135.
-    Roemer, E., Schuberth, F., & Henseler, J. (2021). HTMT2 — an improved criterion for
-    assessing discriminant validity in structural equation modeling. *Industrial Management &
-    Data Systems*, 121(12), 2637–2650.
-    """
-    for name, block in (("first", first), ("second", second)):
-        if not isinstance(block, pd.DataFrame) or block.shape[1] < 2:
-            raise ValueError(f"{name} must be a DataFrame with at least 2 item columns")
-    corr = pd.concat([first, second], axis=1).astype(float).corr().abs().to_numpy()
-    a, b = first.shape[1], second.shape[1]
-
-    def mean(values: np.ndarray) -> float:
-        return float(np.exp(np.log(values).mean()) if geometric else values.mean())
-
-    mono_1 = mean(corr[:a, :a][np.triu_indices(a, 1)])
-    mono_2 = mean(corr[a:, a:][np.triu_indices(b, 1)])
-    hetero = mean(corr[:a, a:].ravel())
-    return float(hetero / np.sqrt(mono_1 * mono_2))
-
-
 def quadrant_summary(
     axes: pd.DataFrame,
     quadrant: pd.Series,
@@ -200,7 +153,8 @@ def quadrant_summary(
     quadrant : Series
         Quadrant of each respondent (:func:`analysis.scoring.quadrant`), same index.
     items : dict, optional
-        ``{"control": keyed items, "orientation": keyed items}`` for the HTMT.
+        ``{"control": keyed items, "orientation": keyed items}`` (at least 2 items each) for
+        the HTMT; respondents missing an item are left out of it (listwise, as semTools).
     min_share : float, default 0.05
         Share a quadrant needs to count as populated.
     confidence : float, default 0.95
@@ -242,7 +196,9 @@ def quadrant_summary(
     if items is not None:
         if set(items) != {"control", "orientation"}:
             raise ValueError("items must have exactly the keys 'control' and 'orientation'")
-        htmt = htmt_pair(items["control"], items["orientation"])
+        model = CFAModel({axis: tuple(map(str, items[axis].columns)) for axis in AXES})
+        data = pd.concat([items["control"], items["orientation"]], axis=1)
+        htmt = float(validity_htmt(data, model).loc["control", "orientation"])
     distinct = max(abs(r_ci[0]), abs(r_ci[1])) < HTMT_DISTINCT and (
         htmt is None or htmt < HTMT_DISTINCT
     )

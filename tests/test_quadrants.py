@@ -7,25 +7,20 @@ import pandas as pd
 import pytest
 from semopy.examples import holzinger39
 
-from analysis.quadrants import (
-    correlation_ci,
-    htmt_pair,
-    quadrant_summary,
-    wilson_interval,
-)
+from analysis.cfa import CFAModel
+from analysis.quadrants import correlation_ci, quadrant_summary, wilson_interval
 from analysis.scoring import keyed_items, score_respondents
 from analysis.simulate import Simulation
+from analysis.validity import htmt
 from instrument import QUADRANTS, Instrument
 
-# tests/r/quadrants_reference.R (R 4.x, lavaan 0.6.14, semTools 0.5.6)
+# tests/r/quadrants_reference.R (R 4.x)
 R_WILSON = {
     (3, 10): (0.1077913, 0.6032219),
     (57, 400): (0.1116383, 0.1801630),
     (0, 25): (0.0, 0.1331923),
 }
 R_COR_X1_X4 = (0.3727063, 0.2710758, 0.4661185)
-R_HTMT2_VISUAL_TEXTUAL = 0.3840886  # semTools::htmt default (htmt2 = TRUE)
-R_HTMT_VISUAL_TEXTUAL = 0.4243230  # htmt2 = FALSE
 
 
 def test_wilson_interval_matches_prop_test() -> None:
@@ -33,16 +28,11 @@ def test_wilson_interval_matches_prop_test() -> None:
         assert wilson_interval(count, n) == pytest.approx(ref, abs=1e-7)
 
 
-def test_correlation_ci_and_htmt_match_r() -> None:
+def test_correlation_ci_matches_cor_test() -> None:
     hs = holzinger39.get_data()
     r = hs["x1"].corr(hs["x4"])
     assert r == pytest.approx(R_COR_X1_X4[0], abs=1e-7)
     assert correlation_ci(r, len(hs)) == pytest.approx(R_COR_X1_X4[1:], abs=1e-7)
-    visual, textual = hs[["x1", "x2", "x3"]], hs[["x4", "x5", "x6"]]
-    assert htmt_pair(visual, textual) == pytest.approx(R_HTMT2_VISUAL_TEXTUAL, abs=1e-7)
-    assert htmt_pair(visual, textual, geometric=False) == pytest.approx(
-        R_HTMT_VISUAL_TEXTUAL, abs=1e-7
-    )
 
 
 def test_simulated_quadrants_agree_with_truth_and_are_summarised(
@@ -67,6 +57,11 @@ def test_simulated_quadrants_agree_with_truth_and_are_summarised(
     assert summary.all_populated
     assert summary.distinct
     assert summary.htmt is not None and summary.htmt < 0.3
+    # the HTMT is the validity module's (semTools-pinned) HTMT2 of the two axis scales
+    model = CFAModel({axis: tuple(block.columns) for axis, block in blocks.items()})
+    assert summary.htmt == pytest.approx(
+        htmt(pd.concat(blocks.values(), axis=1), model).loc["control", "orientation"]
+    )
     assert summary.correlation_ci[0] < summary.correlation < summary.correlation_ci[1]
 
 
@@ -98,8 +93,6 @@ def test_clear_errors() -> None:
         quadrant_summary(axes.head(3), quad.head(3))
     with pytest.raises(ValueError, match="'control' and 'orientation'"):
         quadrant_summary(axes, quad, items={"control": axes})
-    with pytest.raises(ValueError, match="at least 2 item"):
-        htmt_pair(axes[["control"]], axes)
     with pytest.raises(ValueError, match="n must be"):
         wilson_interval(0, 0)
     with pytest.raises(ValueError, match="count"):

@@ -1,6 +1,6 @@
 # Reference values for tests/test_quadrants.py and tests/test_claims.py.
-# Run: Rscript tests/r/quadrants_reference.R   (R 4.x, lavaan 0.6.14, semTools 0.5.6)
-suppressPackageStartupMessages({library(lavaan); library(semTools)})
+# Run: Rscript tests/r/quadrants_reference.R   (R 4.x, lavaan 0.6.14 for the data)
+suppressPackageStartupMessages(library(lavaan))
 # Wilson interval = prop.test without continuity correction
 for (x in list(c(3, 10), c(57, 400), c(0, 25))) {
   ci <- prop.test(x[1], x[2], correct = FALSE)$conf.int
@@ -9,11 +9,6 @@ for (x in list(c(3, 10), c(57, 400), c(0, 25))) {
 hs <- HolzingerSwineford1939
 ct <- cor.test(hs$x1, hs$x4)
 cat(sprintf("cor x1 x4: r=%.7f ci=%.7f %.7f\n", ct$estimate, ct$conf.int[1], ct$conf.int[2]))
-hs_model <- "visual =~ x1 + x2 + x3\n textual =~ x4 + x5 + x6"
-h2 <- htmt(hs_model, data = hs)  # semTools 0.5.6 default: htmt2 = TRUE (geometric means)
-h1 <- htmt(hs_model, data = hs, htmt2 = FALSE)  # Henseler et al. (2015), arithmetic means
-cat(sprintf("htmt2 visual textual: %.7f\n", h2["textual", "visual"]))
-cat(sprintf("htmt  visual textual: %.7f\n", h1["textual", "visual"]))
 # Spearman rho and chi-square on the same data (x1 cut in thirds vs school)
 third <- cut(hs$x1, quantile(hs$x1, c(0, 1/3, 2/3, 1)), include.lowest = TRUE, labels = FALSE)
 st <- cor.test(third, hs$x4, method = "spearman", exact = FALSE)
