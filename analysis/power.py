@@ -109,9 +109,11 @@ def stage_power(
     -----
     Each study runs what ``smcap analyze`` runs for the stages: scoring
     (:func:`analysis.scoring.score_respondents`), latent profiles, bootstrap Jaccard,
-    prediction strength and the Guttman ordering; respondents are not screened for careless
-    answering (the analysis default), so the simulated straight-liners and speeders stay in.
-    ARI compares assignments with the simulation's true stage (Hubert & Arabie, 1985).
+    prediction strength and the Guttman ordering. As in the analysis, the profiles are fitted
+    without careless respondents; here the simulation's own record of who straight-lined,
+    sped or failed an attention check stands in for the quality screen (a perfect screen).
+    ARI compares the assignments of all respondents with the simulation's true stage (Hubert &
+    Arabie, 1985).
     """
     sizes = check_study(instrument, ns, reps)
     models = ["stage", "null"] if include_null else ["stage"]
@@ -158,19 +160,21 @@ def _one_study(
     start = time.perf_counter()
     sim = simulate(instrument, n, random_state=seed, null=model == "null")
     scores = score_respondents(sim.responses, instrument)
+    truth = sim.truth.set_axis(sim.responses.index)
+    careless = truth[["straight_liner", "speeder", "careless", "attention_failed"]].any(axis=1)
     result = assess_stages(
         scores.levels,
         thresholds=instrument.stage_rule.thresholds,
         stage_theory=scores.stage_theory,
+        exclude=careless,
         n_boot=n_boot,
         n_splits=n_splits,
         random_state=seed,
     )
     ari_cluster = ari_theory = float("nan")
     if model == "stage":
-        truth = sim.truth["stage"].set_axis(sim.responses.index)
-        ari_cluster = _ari(truth, result.stage_cluster)
-        ari_theory = _ari(truth, scores.stage_theory)
+        ari_cluster = _ari(truth["stage"], result.stage_cluster)
+        ari_theory = _ari(truth["stage"], scores.stage_theory)
     return {
         "model": model,
         "n": n,
