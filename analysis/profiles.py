@@ -89,7 +89,9 @@ class LatentProfiles(BaseEstimator):
         Full matrices let respondents of one profile share a general "how mature overall"
         deviation, which the diagonal model would have to mimic with extra profiles.
     n_init : int, default 4
-        EM starts per k; the best log-likelihood is kept.
+        EM starts per k; the best log-likelihood is kept. When k profiles fit worse than
+        k − 1 (impossible at the optimum, so EM stopped early in a local one), k is refitted
+        with twice the starts, up to two more times.
     max_iter : int, default 500
         EM iterations per start.
     tol : float, default 1e-4
@@ -253,8 +255,21 @@ class LatentProfiles(BaseEstimator):
         reg = self._reg_covar(data)
         models: dict[int, GaussianMixture] = {}
         rows = []
+        previous = -np.inf
         for k in range(1, self.k_max + 1):
             gm = self._mixture(k, reg).fit(data)
+            for retry in range(1, _RETRIES + 1):
+                # k components can always reproduce the fit of k - 1; a lower likelihood means
+                # EM stopped in a poor local optimum, so try more starts
+                if gm.score(data) >= previous - 1e-9:
+                    break
+                again = self._mixture(k, reg).set_params(
+                    n_init=2 * self.n_init, random_state=_retry_seed(self.random_state, k, retry)
+                )
+                again.fit(data)
+                if again.score(data) > gm.score(data):
+                    gm = again
+            previous = gm.score(data)
             models[k] = gm
             proba = gm.predict_proba(data)
             counts = np.bincount(proba.argmax(axis=1), minlength=k)
@@ -408,6 +423,16 @@ class LatentProfiles(BaseEstimator):
                 f"X has columns {list(frame.columns)}, the model was fitted on {expected}"
             )
         return frame, frame.notna().all(axis=1)
+
+
+#: Extra attempts (with twice the starts) when a k fits worse than k - 1.
+_RETRIES = 2
+
+
+def _retry_seed(random_state: int | None, k: int, retry: int) -> int | None:
+    if random_state is None:
+        return None
+    return int(np.random.SeedSequence([int(random_state), k, retry]).generate_state(1)[0])
 
 
 def _check_scores(X: object, name: str) -> pd.DataFrame:
