@@ -89,9 +89,9 @@ class LatentProfiles(BaseEstimator):
         Full matrices let respondents of one profile share a general "how mature overall"
         deviation, which the diagonal model would have to mimic with extra profiles.
     n_init : int, default 4
-        EM starts per k; the best log-likelihood is kept. When k profiles fit worse than
-        k − 1 (impossible at the optimum, so EM stopped early in a local one), k is refitted
-        with twice the starts, up to two more times.
+        EM starts per k; the best log-likelihood is kept. When the k at which the search
+        stops fits worse than the chosen k − 1 (impossible at the optimum, so EM ended in a
+        poor local one), that k is refitted with twice the starts, up to two more times.
     max_iter : int, default 500
         EM iterations per start.
     tol : float, default 1e-4
@@ -253,40 +253,26 @@ class LatentProfiles(BaseEstimator):
                 f"least {2 * self.k_max}"
             )
         reg = self._reg_covar(data)
-        models: dict[int, GaussianMixture] = {}
-        rows = []
-        previous = -np.inf
-        for k in range(1, self.k_max + 1):
-            gm = self._mixture(k, reg).fit(data)
-            for retry in range(1, _RETRIES + 1):
-                # k components can always reproduce the fit of k - 1; a lower likelihood means
-                # EM stopped in a poor local optimum, so try more starts
-                if gm.score(data) >= previous - 1e-9:
-                    break
-                again = self._mixture(k, reg).set_params(
-                    n_init=2 * self.n_init, random_state=_retry_seed(self.random_state, k, retry)
-                )
-                again.fit(data)
-                if again.score(data) > gm.score(data):
-                    gm = again
-            previous = gm.score(data)
-            models[k] = gm
-            proba = gm.predict_proba(data)
-            counts = np.bincount(proba.argmax(axis=1), minlength=k)
-            rows.append(
-                {
-                    "k": k,
-                    "log_likelihood": float(gm.score(data) * n),
-                    "n_parameters": int(gm._n_parameters()),
-                    "bic": float(gm.bic(data)),
-                    "entropy": relative_entropy(proba),
-                    "smallest_share": float(counts.min() / n),
-                }
-            )
-        table = pd.DataFrame(rows).set_index("k")
-        table["delta_bic"] = -table["bic"].diff()
-        table["gain_per_respondent"] = table["log_likelihood"].diff() / n
+        models = {k: self._mixture(k, reg).fit(data) for k in range(1, self.k_max + 1)}
+        table = _fit_table(models, data)
         chosen, accepted, reasons = self._choose(table)
+        for retry in range(1, _RETRIES + 1):
+            # k + 1 components can always reproduce the fit of k. If the k where the search
+            # stopped fits worse than the chosen k, EM ended in a poor local optimum there:
+            # refit it with more starts and decide again.
+            stop = chosen + 1
+            if stop > self.k_max:
+                break
+            if table.loc[stop, "log_likelihood"] >= table.loc[chosen, "log_likelihood"]:
+                break
+            again = self._mixture(stop, reg).set_params(
+                n_init=2 * self.n_init, random_state=_retry_seed(self.random_state, stop, retry)
+            )
+            again.fit(data)
+            if again.score(data) > models[stop].score(data):
+                models[stop] = again
+                table = _fit_table(models, data)
+                chosen, accepted, reasons = self._choose(table)
         table["accepted"] = accepted
         table["reason"] = reasons
         self.fit_table_ = table.loc[:, list(FIT_TABLE_COLUMNS)]
@@ -425,8 +411,32 @@ class LatentProfiles(BaseEstimator):
         return frame, frame.notna().all(axis=1)
 
 
-#: Extra attempts (with twice the starts) when a k fits worse than k - 1.
+#: Extra attempts (with twice the starts) when the k that stopped the search fits worse than
+#: the chosen k.
 _RETRIES = 2
+
+
+def _fit_table(models: dict[int, GaussianMixture], data: np.ndarray) -> pd.DataFrame:
+    """Log-likelihood, parameters, BIC, entropy and smallest share of each fitted k."""
+    n = len(data)
+    rows = []
+    for k, gm in models.items():
+        proba = gm.predict_proba(data)
+        counts = np.bincount(proba.argmax(axis=1), minlength=k)
+        rows.append(
+            {
+                "k": k,
+                "log_likelihood": float(gm.score(data) * n),
+                "n_parameters": int(gm._n_parameters()),
+                "bic": float(gm.bic(data)),
+                "entropy": relative_entropy(proba),
+                "smallest_share": float(counts.min() / n),
+            }
+        )
+    table = pd.DataFrame(rows).set_index("k")
+    table["delta_bic"] = -table["bic"].diff()
+    table["gain_per_respondent"] = table["log_likelihood"].diff() / n
+    return table
 
 
 def _retry_seed(random_state: int | None, k: int, retry: int) -> int | None:

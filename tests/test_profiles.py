@@ -110,9 +110,10 @@ def test_k_rule_does_not_overfit_100000_respondents(smcap_instrument: Instrument
     assert null_fit.n_profiles_ == 1
     stage_levels, sim = _levels(smcap_instrument, 100_000, 5)
     stage_fit = LatentProfiles(**settings).fit(stage_levels)
-    # with one EM start the 4-profile fit first lands below the 3-profile one; the refit
-    # with more starts repairs it, so the likelihood never falls as k grows
-    assert stage_fit.fit_table_["log_likelihood"].is_monotonic_increasing
+    # with one EM start the 4-profile fit first lands below the 3-profile one (and the search
+    # would stop at 3); the refit with more starts repairs it
+    loglik = stage_fit.fit_table_["log_likelihood"]
+    assert loglik[4] - loglik[3] > 0.05 * len(stage_levels)
     assert stage_fit.n_profiles_ == 4
     truth = sim.truth.set_axis(sim.responses.index)["stage"].loc[stage_levels.index]
     known = stage_fit.labels_.notna()
