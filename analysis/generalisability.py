@@ -142,6 +142,14 @@ def _not_run(
     return ScorecardRow(key, area, criterion, question, "—", threshold, "not run", why)
 
 
+def _skipped(section: Any) -> str | None:
+    """The pipeline's reason when a section says ``status: "not run"``."""
+    if isinstance(section, Mapping) and section.get("status") == "not run":
+        reason = str(section.get("reason") or "it could not be run")
+        return f"Not run: {reason[0].lower()}{reason[1:]}".rstrip(".") + "."
+    return None
+
+
 def _per_construct(obj: Any) -> dict[str, float]:
     """{construct: number} from ``{c: x}`` or ``{c: {"value": x}}``; other entries skipped."""
     out: dict[str, float] = {}
@@ -227,6 +235,8 @@ def _cfa_fit(section: Any) -> ScorecardRow:
     threshold = "CFI, TLI ≥ .95; RMSEA ≤ .06; SRMR ≤ .08 (Hu & Bentler)"
     if not isinstance(section, Mapping):
         return _not_run(key, _M, crit, question, threshold, "The CFA was not run.")
+    if (why := _skipped(section)) is not None:
+        return _not_run(key, _M, crit, question, threshold, why)
     values = {k: _num(section.get(k)) for k in FIT_GOOD}
     known = {k: v for k, v in values.items() if v is not None}
     if not known:
@@ -280,6 +290,8 @@ def _convergent(section: Any) -> ScorecardRow:
     threshold = f"AVE ≥ {_f(AVE_MIN)} and CR ≥ {_f(CR_MIN)} for every construct"
     if not isinstance(section, Mapping):
         return _not_run(key, _M, crit, question, threshold, "Validity was not computed.")
+    if (why := _skipped(section)) is not None:
+        return _not_run(key, _M, crit, question, threshold, why)
     ave, cr = _per_construct(section.get("ave")), _per_construct(section.get("cr"))
     if not ave and not cr:
         return _not_run(key, _M, crit, question, threshold, "No AVE or CR in the results.")
@@ -311,6 +323,8 @@ def _discriminant(section: Any) -> ScorecardRow:
     key, crit = "discriminant_validity", "Discriminant validity"
     question = "Are the constructs distinct from each other?"
     threshold = f"HTMT < {_f(HTMT_MAX)} for every pair (Henseler et al.)"
+    if (why := _skipped(section)) is not None:
+        return _not_run(key, _M, crit, question, threshold, why)
     if not isinstance(section, Mapping) or section.get("htmt") is None:
         return _not_run(key, _M, crit, question, threshold, "HTMT was not computed.")
     pairs = {tuple(sorted((a, b))): v for a, b, v in _pairs(section.get("htmt"))}
@@ -359,6 +373,8 @@ def _invariance(section: Any) -> ScorecardRow:
             threshold,
             "No group comparison was requested (smcap analyze --group COLUMN).",
         )
+    if (why := _skipped(section)) is not None:
+        return _not_run(key, _M, crit, question, threshold, why)
     held: dict[str, bool | None] = {}
     for level in ("metric", "scalar"):
         step = section.get(level)
@@ -411,10 +427,15 @@ def _level_holds(step: Mapping[str, Any]) -> bool | None:
     """Chen's (2007) rule on one level's change from the previous (less constrained) one.
 
     ``delta_cfi`` / ``delta_rmsea`` are read as *constrained minus less constrained* (a worse
-    fit has a negative ΔCFI); an explicit boolean ``holds`` wins.
+    fit has a negative ΔCFI). An explicit verdict wins: ``holds`` (bool) or ``verdict``
+    (``invariant`` / ``not invariant`` / ``not converged``, as
+    :meth:`analysis.invariance.InvarianceResult.as_dict`).
     """
     if isinstance(step.get("holds"), bool):
         return step["holds"]
+    verdict = step.get("verdict")
+    if verdict in ("invariant", "not invariant", "not converged"):
+        return {"invariant": True, "not invariant": False}.get(verdict)
     d_cfi, d_rmsea = _num(step.get("delta_cfi")), _num(step.get("delta_rmsea"))
     if d_cfi is None and d_rmsea is None:
         return None

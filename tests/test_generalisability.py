@@ -153,6 +153,28 @@ def test_measurement_rows_apply_the_published_cutoffs() -> None:
     rows = _by_key(worse)
     assert rows["cfa_fit"].verdict == "not supported"
     assert rows["invariance"].verdict == "not supported"
+    # the invariance module's own verdicts win over the deltas
+    as_dict = {
+        "status": "ok",
+        "configural": {"verdict": "reference"},
+        "metric": {"delta_cfi": -0.002, "verdict": "invariant"},
+        "scalar": {"delta_cfi": -0.002, "verdict": "not invariant"},
+    }
+    assert _by_key({"invariance": as_dict})["invariance"].verdict == "partly"
+
+
+def test_sections_the_pipeline_could_not_run_give_its_reason() -> None:
+    results = {
+        "cfa": {"status": "not run", "reason": "The CFA could not be fitted: 3 complete rows"},
+        "validity": {"status": "not run", "reason": "the CFA could not be fitted"},
+        "invariance": {"status": "not run", "reason": "no grouping column was given"},
+    }
+    rows = _by_key(results)
+    assert rows["cfa_fit"].verdict == "not run"
+    assert rows["cfa_fit"].explanation == "Not run: the CFA could not be fitted: 3 complete rows."
+    assert rows["convergent_validity"].explanation.startswith("Not run: the CFA")
+    assert rows["discriminant_validity"].verdict == "not run"
+    assert "grouping column" in rows["invariance"].explanation
 
 
 def test_untestable_claims_read_not_run(simulated_results: dict) -> None:
