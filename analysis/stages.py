@@ -84,9 +84,14 @@ class StageAssessment:
         Theory stage vs data-driven stage; ``None`` without a theory stage or with one
         profile (nothing to compare).
     n_used : int
-        Respondents the profiles were fitted on.
+        Respondents analysed (complete level scores, not excluded).
     n_excluded : int
         Respondents left out of the fit (``exclude``).
+    n_fitted : int
+        Respondents the mixtures were fitted on (``n_used`` or the ``max_fit_n`` subsample).
+    n_stability : int
+        Respondents resampled for the Jaccard bootstrap and the prediction strength (0 with
+        one profile).
     """
 
     supported: bool
@@ -101,6 +106,8 @@ class StageAssessment:
     agreement: StageAgreement | None
     n_used: int
     n_excluded: int
+    n_fitted: int
+    n_stability: int
 
     @property
     def n_profiles(self) -> int:
@@ -120,6 +127,8 @@ class StageAssessment:
             "summary": self.summary,
             "n_used": self.n_used,
             "n_excluded": self.n_excluded,
+            "n_fitted": self.n_fitted,
+            "n_stability": self.n_stability,
             "n_profiles": k,
             "theory_stages": THEORY_STAGES,
             "matches_theory_k": k == THEORY_STAGES,
@@ -214,6 +223,8 @@ def assess_stages(
     n_boot: int = 100,
     n_splits: int = 20,
     refit_n_init: int | None = None,
+    max_fit_n: int | None = 10_000,
+    max_stability_n: int | None = 2_000,
     random_state: int | None = None,
     n_jobs: int | None = None,
 ) -> StageAssessment:
@@ -243,6 +254,15 @@ def assess_stages(
         EM starts of each refit in the bootstrap and the split halves (default: the profile
         estimator's ``n_init``). Fewer starts are faster but land in poorer local optima
         more often, which lowers both stability measures.
+    max_fit_n : int or None, default 10,000
+        Fit the mixtures on a random sample of at most this many respondents (every
+        respondent is then assigned by the fitted model). The k rule's criteria are per
+        respondent or shares, so a large sample chooses the same k; BIC values then refer to
+        the sample. ``None``: always fit on everyone.
+    max_stability_n : int or None, default 2,000
+        Run the Jaccard bootstrap and the prediction strength on a random sample of at most
+        this many respondents (they refit the mixture 100+ times). Stability measured on
+        fewer respondents is, if anything, conservative.
     random_state : int, optional
         Seed; the whole assessment is reproducible from it.
     n_jobs : int, optional
@@ -278,20 +298,25 @@ def assess_stages(
         keep = ~exclude.fillna(False).astype(bool)
     if stage_theory is not None and not stage_theory.index.equals(frame.index):
         raise ValueError("stage_theory must have the same index as levels")
-    seeds = np.random.SeedSequence(random_state).generate_state(5)
+    for name, cap in (("max_fit_n", max_fit_n), ("max_stability_n", max_stability_n)):
+        if cap is not None and cap < 100:
+            raise ValueError(f"{name} must be at least 100 (or None for no cap), got {cap}")
+    seeds = np.random.SeedSequence(random_state).generate_state(7)
     used = frame.loc[keep]
+    complete = used.dropna()
     estimator = clone(profiles) if profiles is not None else LatentProfiles()
     if estimator.get_params()["random_state"] is None:
         estimator.set_params(random_state=int(seeds[0]))
-    estimator.fit(used)
+    estimator.fit(_at_most(complete, max_fit_n, int(seeds[5])))
     stage_cluster = estimator.predict(frame).rename("stage_cluster")
-    complete = used.dropna()
     k = estimator.n_profiles_
     jaccard = prediction = None
+    stable_rows = _at_most(complete, max_stability_n, int(seeds[6]))
     if k >= 2:
         n_init = refit_n_init if refit_n_init is not None else estimator.n_init
         refit = clone(estimator.model_).set_params(n_init=n_init)
-        labels = estimator.labels_.loc[complete.index].astype(int)
+        labels = stage_cluster.loc[stable_rows.index].astype(int)
+        complete = stable_rows
         jaccard = bootstrap_jaccard(
             complete,
             labels,
@@ -319,6 +344,7 @@ def assess_stages(
                 random_state=int(seeds[4]),
             )
     criteria = _criteria(estimator, jaccard, prediction, ordering)
+    n_stability = len(stable_rows) if k >= 2 else 0
     met = [c.met for c in criteria]
     supported = all(m is True for m in met)
     if supported:
@@ -338,9 +364,19 @@ def assess_stages(
         prediction=prediction,
         ordering=ordering,
         agreement=agreement,
-        n_used=int(estimator.n_fitted_),
+        n_used=len(used.dropna()),
         n_excluded=int((~keep).sum()),
+        n_fitted=int(estimator.n_fitted_),
+        n_stability=n_stability,
     )
+
+
+def _at_most(frame: pd.DataFrame, cap: int | None, seed: int) -> pd.DataFrame:
+    """``frame`` itself, or a random sample of ``cap`` of its rows (in their original order)."""
+    if cap is None or len(frame) <= cap:
+        return frame
+    rows = np.sort(np.random.default_rng(seed).choice(len(frame), cap, replace=False))
+    return frame.iloc[rows]
 
 
 def _check_levels(levels: object) -> pd.DataFrame:

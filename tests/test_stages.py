@@ -110,9 +110,41 @@ def test_excluded_respondents_are_not_fitted_but_get_a_stage(
     pd.testing.assert_frame_equal(scores.levels, before)
     assert result.n_excluded == int(flagged.sum()) > 0
     assert result.n_used == int((~flagged & scores.levels.notna().all(axis=1)).sum())
+    assert result.n_fitted == result.n_used  # below the subsampling caps
     complete = scores.levels.notna().all(axis=1)
     assert result.stage_cluster[complete].notna().all()
     assert result.agreement is None  # no theory stage given
+
+
+def test_large_samples_are_fitted_and_resampled_on_capped_subsamples(
+    smcap_instrument: Instrument,
+) -> None:
+    sim = simulate(smcap_instrument, 1500, random_state=13)
+    scores = score_respondents(sim.responses, smcap_instrument)
+    result = assess_stages(
+        scores.levels,
+        thresholds=smcap_instrument.stage_rule.thresholds,
+        stage_theory=scores.stage_theory,
+        max_fit_n=600,
+        max_stability_n=300,
+        n_boot=10,
+        n_splits=4,
+        random_state=3,
+    )
+    assert result.n_fitted == 600 and result.profiles.n_fitted_ == 600
+    assert result.n_used > 1400
+    assert result.n_profiles >= 2 and result.n_stability == 300
+    assert result.jaccard is not None and result.jaccard.per_cluster["n"].sum() == 300
+    # every respondent with scores is still assigned, and agreement uses all of them
+    complete = scores.levels.notna().all(axis=1)
+    assert result.stage_cluster[complete].notna().all()
+    assert result.agreement is not None and result.agreement.n == result.n_used
+    section = result.to_dict()
+    assert (section["n_fitted"], section["n_stability"]) == (600, 300)
+    with pytest.raises(ValueError, match="max_fit_n must be at least 100"):
+        assess_stages(
+            scores.levels, thresholds=smcap_instrument.stage_rule.thresholds, max_fit_n=50
+        )
 
 
 def test_assessment_is_reproducible_from_the_seed(smcap_instrument: Instrument) -> None:
