@@ -60,6 +60,18 @@ def test_statistics_match_r(hs: pd.DataFrame) -> None:
     assert claim.details["r_squared"] == pytest.approx(r2, abs=1e-7)
 
 
+def test_spearman_interval_for_large_samples_is_bonett_wright() -> None:
+    """Above max_boot_n the interval is tanh(atanh r ± z sqrt((1 + r²/2)/(n - 3)))."""
+    rng = np.random.default_rng(5)
+    x = pd.Series(rng.normal(size=6000))
+    y = pd.Series(0.3 * x + rng.normal(size=6000))
+    rho, ci, _, n = spearman_ci(x, y)
+    half = 1.959964 * np.sqrt((1 + rho**2 / 2) / (n - 3))
+    assert ci == pytest.approx((np.tanh(np.arctanh(rho) - half), np.tanh(np.arctanh(rho) + half)))
+    boot = spearman_ci(x, y, n_boot=400, max_boot_n=10_000, random_state=0)[1]
+    assert boot == pytest.approx(ci, abs=0.01)  # the two intervals agree at this size
+
+
 def test_cramers_v_interval_reaches_zero_without_association() -> None:
     rng = np.random.default_rng(0)
     table = pd.crosstab(rng.integers(0, 2, 2000), rng.integers(0, 4, 2000))
@@ -81,6 +93,7 @@ def test_claims_on_simulated_stage_data(claims_1200: dict) -> None:
     assert size.verdict == "supported"
     assert -0.1 < size.ci[0] < size.estimate < size.ci[1] < 0.1
     assert size.details["equivalence_bound"] == 0.1
+    assert size.details["ci_method"] == "percentile bootstrap, 500 replicates"
     decentral = claims_1200["stage_vs_decentralisation"]
     assert decentral.verdict == "supported"
     assert decentral.details["by_stage"]["4"]["share_decentralised"] > 0.7
