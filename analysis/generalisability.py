@@ -478,6 +478,8 @@ def _stage_rows(stages: Any) -> list[ScorecardRow]:
             "ARI and linear weighted kappa ≥ .60",
         ),
     ]
+    if (why := _skipped(stages)) is not None:
+        return [_not_run(k, _S, c, q, t, why) for k, c, q, t in specs]
     if not isinstance(stages, Mapping):
         return [
             _not_run(
@@ -652,13 +654,17 @@ def _quadrants(q: Any) -> ScorecardRow:
             threshold,
             "The instrument has no control and orientation axes.",
         )
+    if (why := _skipped(q)) is not None:
+        return _not_run(key, area, crit, question, threshold, why)
     shares = q.get("shares") or {}
     share_vals = {k: _num(v.get("share")) for k, v in shares.items() if isinstance(v, Mapping)}
     smallest = min((v for v in share_vals.values() if v is not None), default=None)
     smallest_name = min(share_vals, key=lambda k: share_vals[k] or 0) if share_vals else "—"
     r, htmt = _num(q.get("correlation")), _num(q.get("htmt"))
-    value = f"smallest quadrant {smallest_name} = {_f(smallest, 2)}; r = {_f(r)}" + (
-        f"; HTMT = {_f(htmt)}" if htmt is not None else ""
+    label = smallest_name.replace("_", " ").title().replace("To", "to")
+    share = "—" if smallest is None else f"{smallest:.0%}"
+    value = f"smallest quadrant: {label}, {share} of firms; axes r = {_f(r)}" + (
+        f", HTMT = {_f(htmt)}" if htmt is not None else ""
     )
     populated, distinct = bool(q.get("all_populated")), bool(q.get("distinct"))
     if populated and distinct:

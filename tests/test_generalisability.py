@@ -74,6 +74,7 @@ def test_stage_quadrant_and_claim_rows_from_simulated_data(simulated_results: di
     assert rows["stability"].verdict == "supported"
     assert rows["agreement"].verdict == "supported"
     assert rows["quadrants"].verdict == "supported"
+    assert rows["quadrants"].value.startswith("smallest quadrant: Thought Leadership, 16% of")
     assert rows["claim_size_vs_stage"].verdict == "supported"
     assert rows["claim_stage_vs_performance"].verdict == "supported"
     assert rows["claim_stage_vs_decentralisation"].verdict == "supported"
@@ -175,6 +176,10 @@ def test_sections_the_pipeline_could_not_run_give_its_reason() -> None:
     assert rows["convergent_validity"].explanation.startswith("Not run: the CFA")
     assert rows["discriminant_validity"].verdict == "not run"
     assert "grouping column" in rows["invariance"].explanation
+    skipped = {"status": "not run", "reason": "the instrument has no levels"}
+    rows = _by_key({"stages": skipped, "quadrants": skipped})
+    assert rows["stage_structure"].explanation == "Not run: the instrument has no levels."
+    assert rows["ordering"].verdict == rows["quadrants"].verdict == "not run"
 
 
 def test_untestable_claims_read_not_run(simulated_results: dict) -> None:
