@@ -39,6 +39,9 @@ from instrument import LEVELS
 H_SCALABLE: float = 0.30
 #: Number of stages in the theory (seed 001, Fig. 2).
 THEORY_STAGES: int = 4
+#: Quality flags (``analysis.quality``) that mark careless answering. Respondents with these
+#: are left out of the profile fit: flat or random answer patterns form spurious profiles.
+CARELESS_FLAGS: tuple[str, ...] = ("flag_straightlining", "flag_speeding", "flag_attention")
 
 
 @dataclass(frozen=True)
