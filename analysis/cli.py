@@ -5,6 +5,7 @@ Subcommands::
     smcap instrument check FILE
     smcap instrument codebook FILE --format csv|md [--out FILE]
     smcap simulate --instrument FILE --n N --seed S [--null] --out FILE.csv
+    smcap analyze --instrument FILE --responses FILE.csv --out DIR [--group COL] ...
 
 Problems with the user's input end with one readable ``smcap: error: ...`` line on stderr and
 exit status 2, never a traceback.
@@ -71,7 +72,7 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 
 #: Modules that define ``register(subparsers)`` for further subcommands.
-_COMMAND_MODULES: tuple[str, ...] = ("analysis.cli_power",)
+_COMMAND_MODULES: tuple[str, ...] = ("analysis.cli_analyze", "analysis.cli_power")
 
 
 def read_instrument(path: str | Path) -> Instrument:

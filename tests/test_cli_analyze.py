@@ -1,0 +1,198 @@
+"""``smcap analyze`` end to end: the three output files, warnings, clear errors, the report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from instrument import DEFAULT_INSTRUMENT
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "data" / "simulated_demo.csv"
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def analyze(responses: Path | str, out: Path, *extra: str) -> list[str]:
+    return [
+        "analyze",
+        "--instrument",
+        str(DEFAULT_INSTRUMENT),
+        "--responses",
+        str(responses),
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "analysis"
+    args = analyze(DEMO, out, "--seed", "7", "--group", "employees", "--drop-small-groups")
+    assert main(args) == 0
+    return out
+
+
+def test_demo_analysis_writes_all_three_files(demo_out: Path) -> None:
+    results = json.loads((demo_out / "results.json").read_text())
+    assert results["n_respondents"] == 400 and results["seed"] == 7
+    assert results["instrument"]["id"] == "smcap-b2b"
+    assert set(results) >= {
+        "reliability",
+        "sampling_adequacy",
+        "efa",
+        "cfa",
+        "validity",
+        "invariance",
+        "common_method",
+        "quality",
+        "software",
+    }
+    assert (
+        results["cfa"]["status"] == "ok"
+        and "audience_insight.op_ai_1" in (results["cfa"]["std_loadings"])
+    )
+    invariance = results["invariance"]
+    assert invariance["status"] == "ok" and set(invariance["dropped_groups"]) == {"e1_9", "e10_49"}
+    for step in ("configural", "metric", "scalar"):
+        assert {"chisq", "df", "cfi", "rmsea", "srmr"} <= set(invariance[step])
+    table = pd.read_csv(demo_out / "assignments.csv")
+    assert table.columns[0] == "respondent_id" and len(table) == 400
+    assert {"level_operational", "axis_control", "stage_theory", "quadrant", "flagged"} <= set(
+        table.columns
+    )
+    html = (demo_out / "report.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and "<script src" not in html
+
+
+def test_warnings_are_printed_and_the_exit_status_is_zero(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = pd.read_csv(DEMO).drop(columns=["op_ai_1", "pf_1", "pf_2", "pf_3"])
+    path = tmp_path / "partial.csv"
+    data.to_csv(path, index=False)
+    code, out, err = run(analyze(path, tmp_path / "out", "--allow-missing-items"), capsys)
+    assert code == 0
+    assert "smcap: warning: 4 instrument item(s) are not in" in err
+    assert "smcap: warning: construct(s) 'sm_performance' have fewer than 2 items" in err
+    assert out.startswith("analysed 400 respondents; wrote")
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["instrument"]["skipped_constructs"] == ["sm_performance"]
+    assert "sm_performance" not in results["reliability"]
+
+
+def test_groups_too_small_after_listwise_deletion_skip_invariance_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(analyze(DEMO, tmp_path / "out", "--group", "employees"), capsys)
+    assert code == 0 and "wrote" in out
+    assert "smcap: warning: measurement invariance across 'employees' could not be tested" in err
+    assert "'e1_9' (57 complete rows)" in err
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["invariance"]["status"] == "not run"
+    assert results["cfa"]["status"] == "ok"
+
+
+def test_exclude_flagged_reports_how_many(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(analyze(DEMO, tmp_path / "out", "--exclude-flagged"), capsys)
+    assert code == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    excluded = results["exclusions"]["n_excluded"]
+    assert excluded > 0 and f"analysed {400 - excluded:,} of 400 respondents" in out
+    assert "Excluded as flagged" in (tmp_path / "out" / "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("setup", "extra", "expected"),
+    [
+        ("missing_file", [], "responses file"),
+        ("missing_items", [], "--allow-missing-items"),
+        ("demo", ["--group", "region"], "group column 'region' not found"),
+        ("demo", ["--group", "offering"], "'both' has 53 respondent(s)"),
+        ("demo", ["--id-column", "case"], "id column 'case' not found"),
+        ("out_is_file", [], "is a file; give a folder"),
+        ("bad_cell", [], "column 'op_stp_2': 'seven'"),
+    ],
+)
+def test_input_problems_end_in_one_error_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    setup: str,
+    extra: list[str],
+    expected: str,
+) -> None:
+    responses: Path = DEMO
+    out = tmp_path / "out"
+    if setup == "missing_file":
+        responses = tmp_path / "nope.csv"
+    elif setup == "missing_items":
+        responses = tmp_path / "partial.csv"
+        pd.read_csv(DEMO).drop(columns=["op_ai_1"]).to_csv(responses, index=False)
+    elif setup == "out_is_file":
+        out.write_text("x")
+    elif setup == "bad_cell":
+        responses = tmp_path / "bad.csv"
+        data = pd.read_csv(DEMO).astype({"op_stp_2": object})
+        data.loc[10, "op_stp_2"] = "seven"
+        data.to_csv(responses, index=False)
+    code, out_text, err = run(analyze(responses, out, *extra), capsys)
+    assert code == 2 and out_text == ""
+    assert err.startswith("smcap: error: ") and err.count("\n") == 1
+    assert expected in err and "Traceback" not in err
+
+
+def test_the_installed_command_reports_errors_without_a_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis.cli", *analyze(tmp_path / "none.csv", tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("smcap: error: responses file") and proc.stdout == ""
+
+
+@pytest.mark.browser
+def test_report_opens_in_chromium(demo_out: Path, artifacts_dir: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--headless",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto((demo_out / "report.html").as_uri())
+        page.wait_for_selector(".js-plotly-plot .main-svg")
+        plots = page.locator(".js-plotly-plot").count()
+        headings = page.locator("h2").all_inner_texts()
+        page.screenshot(path=str(artifacts_dir / "analyze_report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert plots >= 2
+    assert headings[0] == "What was analysed" and "Reliability of each construct" in headings
+    assert "Confirmatory factor analysis" in headings
+    assert "Measurement invariance across groups" in headings

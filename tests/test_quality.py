@@ -1,0 +1,124 @@
+"""Data-quality screens: recovery of the simulator's careless respondents, R's mahalanobis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.correlation import nearest_positive_definite, pairwise_moments
+from analysis.quality import (
+    FLAG_COLUMNS,
+    QualityThresholds,
+    attention_failures,
+    flag_reasons,
+    longest_string,
+    mahalanobis_distances,
+    quality_flags,
+    response_seconds,
+    within_person_sd,
+)
+from analysis.simulate import Simulation
+from instrument import Instrument, parse_instrument
+from tests.conftest import MINIMAL_YAML
+from tests.r_reference import HS_ITEMS, bfi_keyed, holzinger39, reference
+
+
+@pytest.fixture(scope="module")
+def screened(sim_1200: Simulation, smcap_instrument: Instrument) -> pd.DataFrame:
+    res = quality_flags(sim_1200.responses.set_index("respondent_id"), smcap_instrument)
+    truth = sim_1200.truth.set_index("respondent_id")
+    return res.respondents.join(truth)
+
+
+def _recall_precision(flag: pd.Series, truth: pd.Series) -> tuple[float, float]:
+    hits = (flag & truth).sum()
+    return hits / truth.sum(), hits / max(flag.sum(), 1)
+
+
+def test_straight_liners_are_found(screened: pd.DataFrame) -> None:
+    recall, precision = _recall_precision(
+        screened["flag_straightlining"], screened["straight_liner"]
+    )
+    assert screened["straight_liner"].sum() >= 30
+    assert recall >= 0.8 and precision >= 0.9
+
+
+def test_speeders_and_attention_failures_are_found(screened: pd.DataFrame) -> None:
+    recall, precision = _recall_precision(screened["flag_speeding"], screened["speeder"])
+    assert recall >= 0.8 and precision >= 0.9
+    recall, precision = _recall_precision(screened["flag_attention"], screened["attention_failed"])
+    # the truth is taken before missing answers are drawn: a failed check can go missing
+    assert recall >= 0.95 and precision == 1.0
+
+
+def test_careful_respondents_are_rarely_flagged(screened: pd.DataFrame) -> None:
+    careful = ~(screened["straight_liner"] | screened["speeder"] | screened["careless"])
+    assert screened.loc[careful, "flagged"].mean() < 0.02
+    # 12 % of respondents skip about one answer in eight: few of them skip more than 20 %
+    assert screened["flag_missing"].mean() < 0.01
+
+
+def test_mahalanobis_matches_r_on_complete_data() -> None:
+    ref = reference()["holzinger39"]["mahalanobis"]
+    d = mahalanobis_distances(holzinger39()[HS_ITEMS])
+    np.testing.assert_allclose(d["mahalanobis_d2"].iloc[:10], ref["d2_first10"], rtol=1e-9)
+    assert (d["mahalanobis_p"] < 0.001).sum() == ref["n_p_below_001"]
+    assert (d["mahalanobis_df"] == 9).all()
+
+
+def test_mahalanobis_with_missing_answers_uses_the_answered_submatrix() -> None:
+    items = bfi_keyed()
+    d = mahalanobis_distances(items)
+    cov = nearest_positive_definite(pairwise_moments(items).cov.to_numpy())
+    mean = items.mean().to_numpy()
+    incomplete = np.flatnonzero(items.isna().any(axis=1).to_numpy())[:25]
+    for row in incomplete:
+        x = items.iloc[row].to_numpy()
+        seen = ~np.isnan(x)
+        diff = x[seen] - mean[seen]
+        expected = diff @ np.linalg.solve(cov[np.ix_(seen, seen)], diff)
+        assert d["mahalanobis_d2"].iloc[row] == pytest.approx(expected, rel=1e-8)
+        assert d["mahalanobis_df"].iloc[row] == seen.sum()
+
+
+def test_single_screens() -> None:
+    items = pd.DataFrame(
+        [[3, 3, np.nan, 3, 5], [1, 2, 1, 2, 1], [4, 4, 4, 4, 4], [np.nan] * 5],
+        index=list("abcd"),
+    )
+    assert longest_string(items).tolist() == [3, 1, 5, 0]
+    sd = within_person_sd(items)
+    assert sd["c"] == 0 and np.isnan(sd["d"]) and sd["b"] > 0
+    pages = pd.DataFrame({"page_time_a": [10, np.nan], "page_time_b": [5, np.nan]})
+    assert response_seconds(pages).tolist()[0] == 15 and np.isnan(response_seconds(pages)[1])
+    assert response_seconds(pd.DataFrame({"duration": [90]})).tolist() == [90]
+    assert response_seconds(pd.DataFrame({"x": [1]})) is None
+
+
+def test_attention_failures_ignore_unanswered_checks(smcap_instrument: Instrument) -> None:
+    data = pd.DataFrame({"ac_1": [2, 5, np.nan], "ac_2": [6, 6, 6]})
+    expected = {a.id: a.answer for a in smcap_instrument.attention_checks}
+    data["ac_1"] = [expected["ac_1"], expected["ac_1"] + 1, np.nan]
+    data["ac_2"] = [expected["ac_2"], expected["ac_2"], expected["ac_2"] - 1]
+    assert attention_failures(data, smcap_instrument).tolist() == [0, 1, 1]
+    assert attention_failures(data.drop(columns=["ac_1", "ac_2"]), smcap_instrument) is None
+
+
+def test_screens_that_cannot_run_say_why_and_flag_nobody() -> None:
+    inst = parse_instrument(MINIMAL_YAML)
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame(rng.integers(1, 6, size=(80, 6)), columns=list(inst.item_ids))
+    data.iloc[0, :4] = np.nan
+    res = quality_flags(data, inst)
+    assert res.checks["speeding"].startswith("not run: no page_time_*")
+    assert res.checks["attention"] == "not run: the instrument defines no attention checks"
+    assert not res.flags[["flag_speeding", "flag_attention"]].any().any()
+    assert res.flags["flag_missing"].tolist()[:2] == [True, False]
+    assert res.item_missing["e1"] == pytest.approx(1 / 80)
+    assert list(res.flags.columns) == [*FLAG_COLUMNS, "flagged"]
+    strict = quality_flags(data, inst, thresholds=QualityThresholds(max_missing_share=0.9))
+    assert not strict.flags["flag_missing"].any()
+    summary = res.summary()
+    assert summary["flag_counts"]["flag_missing"] == 1 and summary["n_respondents"] == 80
+    assert flag_reasons(res.flags)["too many missing answers"] == 1
