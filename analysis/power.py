@@ -19,9 +19,10 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.metrics import adjusted_rand_score
 
+from analysis.quality import quality_flags
 from analysis.scoring import score_respondents
 from analysis.simulate import simulate
-from analysis.stages import assess_stages, json_records
+from analysis.stages import CARELESS_FLAGS, assess_stages, json_records
 from instrument import Instrument
 
 #: Columns of :attr:`PowerStudy.runs`.
@@ -110,8 +111,8 @@ def stage_power(
     Each study runs what ``smcap analyze`` runs for the stages: scoring
     (:func:`analysis.scoring.score_respondents`), latent profiles, bootstrap Jaccard,
     prediction strength and the Guttman ordering. As in the analysis, the profiles are fitted
-    without careless respondents; here the simulation's own record of who straight-lined,
-    sped or failed an attention check stands in for the quality screen (a perfect screen).
+    without the respondents the quality screens (:func:`analysis.quality.quality_flags`) flag
+    for careless answering (:data:`analysis.stages.CARELESS_FLAGS`).
     ARI compares the assignments of all respondents with the simulation's true stage (Hubert &
     Arabie, 1985).
     """
@@ -161,7 +162,8 @@ def _one_study(
     sim = simulate(instrument, n, random_state=seed, null=model == "null")
     scores = score_respondents(sim.responses, instrument)
     truth = sim.truth.set_axis(sim.responses.index)
-    careless = truth[["straight_liner", "speeder", "careless", "attention_failed"]].any(axis=1)
+    flags = quality_flags(sim.responses, instrument).flags
+    careless = flags[list(CARELESS_FLAGS)].any(axis=1)
     result = assess_stages(
         scores.levels,
         thresholds=instrument.stage_rule.thresholds,
