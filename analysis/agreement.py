@@ -73,6 +73,14 @@ def weighted_kappa(table: np.ndarray | pd.DataFrame, *, weights: str = "linear")
     References
     ----------
     Cohen, J. (1968). Weighted kappa. *Psychological Bulletin*, 70(4), 213–220.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame([[20, 5, 0], [3, 30, 4], [0, 6, 32]], index=[1, 2, 3],
+    ...                      columns=[1, 2, 3])
+    >>> round(weighted_kappa(table, weights="linear"), 3)
+    0.783
     """
     if weights not in ("linear", "quadratic", "none"):
         raise ValueError(f"weights must be 'linear', 'quadratic' or 'none', got {weights!r}")

@@ -170,6 +170,11 @@ def cramers_v(table: pd.DataFrame | np.ndarray) -> float:
     -----
     Pearson's :math:`\\chi^2` without continuity correction (R ``chisq.test(correct = FALSE)``).
     Rows or columns with no counts are dropped first.
+
+    Examples
+    --------
+    >>> round(cramers_v([[30, 10], [10, 30]]), 3)
+    0.5
     """
     t = np.asarray(table, dtype=float)
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]

@@ -98,6 +98,14 @@ def scorecard(results: Mapping[str, Any]) -> list[ScorecardRow]:
     ("substantial", Landis & Koch, 1977; "partly" ≥ .40). The stage rows follow
     :func:`analysis.stages.assess_stages`; the claims rows repeat the claims' own verdicts
     (``not testable`` → ``not run``).
+
+    Examples
+    --------
+    >>> rows = scorecard({"reliability": {"a": {"alpha": 0.82}, "b": {"alpha": 0.64}}})
+    >>> rows[0].verdict, rows[0].value
+    ('partly', '1 of 2 constructs; lowest α = .64 (b)')
+    >>> rows[1].verdict  # no CFA in the results
+    'not run'
     """
     rows = [
         _reliability(results.get("reliability")),

@@ -221,3 +221,12 @@ def test_exclude_leaves_respondents_out(smcap_instrument: Instrument, sim_1200: 
     assert claims["stage_vs_performance"].n == (complete & ~exclude).sum()
     with pytest.raises(ValueError, match="same index"):
         paper_claims(smcap_instrument, scores, sim_1200.responses, exclude=exclude.head(5))
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import analysis.claims
+
+    outcome = doctest.testmod(analysis.claims)
+    assert outcome.attempted > 0 and outcome.failed == 0

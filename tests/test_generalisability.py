@@ -194,3 +194,12 @@ def test_untestable_claims_read_not_run(simulated_results: dict) -> None:
     row = _by_key({"claims": claims})["claim_size_vs_stage"]
     assert row.verdict == "not run" and row.value == "—"
     assert "no size question" in row.explanation
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import analysis.generalisability
+
+    outcome = doctest.testmod(analysis.generalisability)
+    assert outcome.attempted > 0 and outcome.failed == 0

@@ -123,3 +123,12 @@ def test_clear_errors() -> None:
         from sklearn.preprocessing import StandardScaler
 
         prediction_strength(X, clusterer=StandardScaler())
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import analysis.stability
+
+    outcome = doctest.testmod(analysis.stability)
+    assert outcome.attempted > 0 and outcome.failed == 0
