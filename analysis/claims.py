@@ -317,7 +317,10 @@ def size_vs_stage(
     effect = "Spearman's rho"
     unknown = sorted(set(size.dropna().astype(str)) - set(size_order))
     if unknown:
-        raise ValueError(f"size has value(s) {unknown} that are not size bands {size_order}")
+        raise ValueError(
+            f"the size column has value(s) {unknown[:5]} that are not the question's size bands "
+            f"{size_order}"
+        )
     rank = size.astype("string").map({v: i + 1 for i, v in enumerate(size_order)})
     pair = pd.concat([rank.astype("Float64"), stage.astype("Float64")], axis=1).dropna()
     if len(pair) < MIN_N:
@@ -773,12 +776,25 @@ def paper_claims(
         ),
     }
     for (claim_id, run), seed in zip(tests.items(), seeds, strict=True):
-        out[claim_id] = run(int(seed))
+        try:
+            out[claim_id] = run(int(seed))
+        except ValueError as exc:  # data that do not fit the question, e.g. unknown size bands
+            test, effect = _TEST_OF[claim_id]
+            out[claim_id] = _not_testable(claim_id, test, effect, str(exc))
     return out
 
 
+#: (test, effect) of each claim, for claims that cannot be tested.
+_TEST_OF: dict[str, tuple[str, str]] = {
+    "size_vs_stage": ("Spearman's rho (size band rank × stage)", "Spearman's rho"),
+    "offering_vs_quadrant": ("χ² test of offering × quadrant", "Cramér's V"),
+    "stage_vs_decentralisation": ("Spearman's rho (stage × control score)", "Spearman's rho"),
+    "stage_vs_performance": ("Spearman's rho (maturity × performance)", "Spearman's rho"),
+}
+
+
 def _size_claim(inst: Instrument, resp: pd.DataFrame, stage: pd.Series, seed: int, boot: dict):
-    test, effect = "Spearman's rho (size band rank × stage)", "Spearman's rho"
+    test, effect = _TEST_OF["size_vs_stage"]
     if not inst.has_stage_model:
         return _not_testable("size_vs_stage", test, effect, "the instrument has no stage model")
     q = inst.firmographic_measuring("firm_size")
@@ -798,7 +814,7 @@ def _size_claim(inst: Instrument, resp: pd.DataFrame, stage: pd.Series, seed: in
 
 
 def _offering_claim(inst: Instrument, resp: pd.DataFrame, quad: pd.Series, seed: int, boot: dict):
-    test, effect = "χ² test of offering × quadrant", "Cramér's V"
+    test, effect = _TEST_OF["offering_vs_quadrant"]
     if not inst.has_quadrant_model:
         return _not_testable(
             "offering_vs_quadrant", test, effect, "the instrument has no control/orientation axes"
@@ -827,7 +843,7 @@ def _offering_claim(inst: Instrument, resp: pd.DataFrame, quad: pd.Series, seed:
 
 
 def _decentral_claim(inst: Instrument, stage: pd.Series, axes: pd.DataFrame, seed: int, boot: dict):
-    test, effect = "Spearman's rho (stage × control score)", "Spearman's rho"
+    test, effect = _TEST_OF["stage_vs_decentralisation"]
     if not inst.has_stage_model:
         return _not_testable(
             "stage_vs_decentralisation", test, effect, "the instrument has no stage model"
@@ -844,7 +860,7 @@ def _decentral_claim(inst: Instrument, stage: pd.Series, axes: pd.DataFrame, see
 
 
 def _performance_claim(inst: Instrument, scores: Scores, keep: pd.Series, seed: int, boot: dict):
-    test, effect = "Spearman's rho (maturity × performance)", "Spearman's rho"
+    test, effect = _TEST_OF["stage_vs_performance"]
     if not inst.outcome_constructs:
         return _not_testable(
             "stage_vs_performance",

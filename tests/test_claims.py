@@ -126,7 +126,7 @@ def test_size_claim_verdicts() -> None:
     assert small.verdict == "inconclusive"
     few = size_vs_stage(size[:10], related[:10], size_order=SIZES)
     assert few.verdict == "not testable" and "only 10" in few.explanation
-    with pytest.raises(ValueError, match="not size bands"):
+    with pytest.raises(ValueError, match="not the question's size bands"):
         size_vs_stage(pd.Series(["huge"] * 40), related[:40], size_order=SIZES)
 
 
@@ -205,6 +205,13 @@ def test_not_testable_when_the_instrument_or_data_lack_a_variable(
     assert claims["offering_vs_quadrant"].verdict == "not testable"
     assert "no 'offering' column" in claims["offering_vs_quadrant"].explanation
     assert claims["stage_vs_decentralisation"].verdict != "not testable"
+    # answers that are not the question's options make a claim untestable, not the analysis fail
+    coded = sim_1200.responses.assign(employees=sim_1200.responses["employees"].str.len())
+    full = score_respondents(sim_1200.responses, smcap_instrument)
+    claims = paper_claims(smcap_instrument, full, coded, n_boot=100, random_state=0)
+    size = claims["size_vs_stage"]
+    assert size.verdict == "not testable" and "not the question's size bands" in size.explanation
+    assert size.test.startswith("Spearman")
 
 
 def test_exclude_leaves_respondents_out(smcap_instrument: Instrument, sim_1200: Simulation) -> None:
