@@ -99,14 +99,24 @@ def stages_step(ctx: AnalysisContext) -> None:
         flags = ctx.quality.flags.reindex(index)
         present = [c for c in CARELESS_FLAGS if c in flags.columns]
         flagged = flags[present].fillna(False).astype(bool).any(axis=1)
-    result = assess_stages(
-        ctx.scores.levels,
-        thresholds=inst.stage_rule.thresholds,
-        stage_theory=ctx.scores.stage_theory,
-        exclude=flagged | ~analysed,
-        random_state=ctx.options.seed,
-        n_jobs=-1,
-    )
+    try:
+        result = assess_stages(
+            ctx.scores.levels,
+            thresholds=inst.stage_rule.thresholds,
+            stage_theory=ctx.scores.stage_theory,
+            exclude=flagged | ~analysed,
+            random_state=ctx.options.seed,
+            n_jobs=-1,
+        )
+    except ValueError as exc:  # e.g. too few respondents with all four level scores
+        reason = f"the stage analysis could not be run: {exc}"
+        ctx.warn(reason)
+        ctx.results["stages"] = {"status": "not run", "reason": reason}
+        _insert_after(
+            ctx, "stage_cluster", pd.Series(pd.NA, index=index, dtype="Int64"), "stage_theory"
+        )
+        ctx.add_section(report.not_run_section("stages", "Stages", reason))
+        return
     out: dict[str, Any] = {
         "status": "ok",
         **result.to_dict(),
@@ -137,9 +147,16 @@ def quadrants_step(ctx: AnalysisContext) -> None:
         axis: ctx.keyed[[i.id for c in members for i in c.items]]
         for axis, members in inst.constructs_by_axis().items()
     }
-    summary = quadrant_summary(
-        ctx.scores.axes.loc[rows], ctx.scores.quadrant.loc[rows], items=items
-    )
+    try:
+        summary = quadrant_summary(
+            ctx.scores.axes.loc[rows], ctx.scores.quadrant.loc[rows], items=items
+        )
+    except ValueError as exc:  # e.g. an axis item everybody answered alike (no HTMT)
+        reason = f"the quadrant summary could not be computed: {exc}"
+        ctx.warn(reason)
+        ctx.results["quadrants"] = {"status": "not run", "reason": reason}
+        ctx.add_section(report.not_run_section("quadrants", "Quadrants", reason))
+        return
     c_cut, o_cut = inst.quadrant_cuts()
     out = {"status": "ok", "control_cut": c_cut, "orientation_cut": o_cut, **summary.to_dict()}
     ctx.results["quadrants"] = out

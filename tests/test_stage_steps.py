@@ -174,3 +174,28 @@ def test_scorecard_reads_clearly_in_chromium(
     assert headings[0] == SCORECARD_TITLE and headings[1] == "What was analysed"
     assert len(badges) == 14 and set(badges) <= set(SCORECARD_VERDICTS)
     assert box is not None and box["y"] < 200  # the first thing a reader sees
+
+
+def test_data_the_steps_cannot_use_give_not_run_and_a_warning(
+    smcap_instrument: Instrument, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = simulate(smcap_instrument, 300, random_state=6).responses.copy()
+    dynamic = [i.id for c in smcap_instrument.constructs_by_level()["dynamic"] for i in c.items]
+    data.loc[data.index[10:], dynamic] = np.nan  # dynamic level known for 10 respondents only
+
+    def no_summary(*args: object, **kwargs: object) -> None:
+        raise ValueError("column(s) ['ax_ct_1'] are constant in the complete rows")
+
+    monkeypatch.setattr("analysis.stage_steps.quadrant_summary", no_summary)
+    names = ("quality", "scores", "stages", "quadrants", "generalisability")
+    steps = [s for s in default_steps() if s.name in names]
+    res = run_analysis(data, smcap_instrument, steps=steps)
+    assert res.results["stages"]["status"] == "not run"
+    assert "complete rows" in res.results["stages"]["reason"]
+    assert res.results["quadrants"]["status"] == "not run"
+    assert "constant" in res.results["quadrants"]["reason"]
+    assert any(w.startswith("the stage analysis could not be run") for w in res.warnings)
+    assert any(w.startswith("the quadrant summary could not be computed") for w in res.warnings)
+    assert res.assignments["stage_cluster"].isna().all()
+    rows = {r["key"]: r for r in res.results["generalisability"]["rows"]}
+    assert rows["stage_structure"]["verdict"] == rows["quadrants"]["verdict"] == "not run"
