@@ -1,0 +1,149 @@
+"""A respondent's personal profile, and the sample it is compared with.
+
+Thin, pure wrappers around :mod:`analysis.scoring`, so that the survey's completion page shows
+exactly the scores the analysis engine computes for the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analysis.scoring import score_respondents
+from instrument import Instrument
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One respondent's scores.
+
+    Attributes
+    ----------
+    constructs : Series
+        Construct id → score (mean of the keyed items; NaN when too few were answered).
+    levels : Series
+        Capability level → score, for the levels the instrument declares (stage order).
+    axes : Series
+        ``control`` / ``orientation`` → score, when declared.
+    stage : int or None
+        Theory stage 1–4 from the instrument's thresholds (``None`` without a stage model or
+        when a needed level score is missing).
+    quadrant : str or None
+        Strategy quadrant (``None`` without a quadrant model or when an axis is missing).
+    """
+
+    constructs: pd.Series
+    levels: pd.Series
+    axes: pd.Series
+    stage: int | None
+    quadrant: str | None
+
+
+@dataclass(frozen=True)
+class SampleLevels:
+    """Level scores of a sample, summarised for comparison.
+
+    Attributes
+    ----------
+    median : Series
+        Level → median level score over respondents with that score.
+    n_respondents : int
+        Respondents with all level scores.
+    """
+
+    median: pd.Series
+    n_respondents: int
+
+
+def respondent_profile(
+    answers: Mapping[str, object], instrument: Instrument, *, min_answered: float = 0.5
+) -> Profile:
+    """Score one respondent's answers.
+
+    Parameters
+    ----------
+    answers : mapping
+        Item id → answer on the instrument's scale. Other keys (background questions,
+        attention checks) are ignored; items not present count as missing.
+    instrument : Instrument
+        Supplies keys, levels, axes, thresholds and cuts.
+    min_answered : float, default 0.5
+        Passed to :func:`analysis.scoring.construct_scores`.
+
+    Returns
+    -------
+    Profile
+        Construct, level and axis scores, theory stage and quadrant.
+
+    Raises
+    ------
+    ValueError
+        When an item answer is not a number on the instrument's scale (names the item).
+
+    Notes
+    -----
+    Identical to :func:`analysis.scoring.score_respondents` on a one-row table.
+
+    Examples
+    --------
+    >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
+    >>> inst = load_instrument(DEFAULT_INSTRUMENT)
+    >>> answers = {i: (1 if i in inst.reverse_item_ids else 7) for i in inst.item_ids}
+    >>> p = respondent_profile(answers, inst)
+    >>> p.stage, p.quadrant, float(p.levels["networking"])
+    (4, 'co_creation', 7.0)
+    """
+    scale = instrument.scale
+    row: dict[str, float] = {}
+    for item_id in instrument.item_ids:
+        value = answers.get(item_id)
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            row[item_id] = float("nan")
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"answers[{item_id!r}]: expected a number, got {value!r}")
+        if not scale.min <= value <= scale.max:
+            raise ValueError(
+                f"answers[{item_id!r}]: {value} is outside the scale {scale.min}..{scale.max}"
+            )
+        row[item_id] = float(value)
+    scores = score_respondents(
+        pd.DataFrame([row], index=pd.Index(["respondent"])),
+        instrument,
+        min_answered=min_answered,
+    )
+    stage = scores.stage_theory.iloc[0]
+    quad = scores.quadrant.iloc[0]
+    return Profile(
+        constructs=scores.constructs.iloc[0].rename(None),
+        levels=scores.levels.iloc[0].rename(None),
+        axes=scores.axes.iloc[0].rename(None),
+        stage=None if pd.isna(stage) else int(stage),
+        quadrant=None if pd.isna(quad) else str(quad),
+    )
+
+
+def sample_levels(responses: pd.DataFrame, instrument: Instrument) -> SampleLevels:
+    """Median level scores of a sample of responses.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per respondent with a column per item id (other columns ignored).
+    instrument : Instrument
+        The instrument the responses answer.
+
+    Returns
+    -------
+    SampleLevels
+        Median of each level score (R: ``apply(levels, 2, median, na.rm = TRUE)``) and the
+        number of respondents with every level score.
+    """
+    scores = score_respondents(responses, instrument)
+    levels = scores.levels
+    return SampleLevels(
+        median=levels.median(skipna=True),
+        n_respondents=int(levels.notna().all(axis=1).sum()),
+    )

@@ -1,0 +1,64 @@
+"""A questionnaire page: one form per instrument page, saved before the next is shown."""
+
+import streamlit as st
+
+from survey import cache, flow, ui
+from survey.questionnaire import missing_message
+
+context = cache.app_context()
+questionnaire = context.questionnaire
+respondent = st.session_state["route"].respondent
+page = questionnaire.page(respondent.current_page)
+position = questionnaire.index(page.id)
+is_last = page.id == questionnaire.last_page
+
+st.progress(
+    position / questionnaire.n_pages,
+    text=f"Page {position + 1} of {questionnaire.n_pages}",
+)
+st.subheader(page.title)
+
+token = st.query_params.get(flow.TOKEN_PARAM, "")
+link_intro = (
+    "**Your personal link.** Your answers are saved page by page. Keep this link (use the "
+    "copy button) to come back to the survey where you left off, on any device."
+)
+if position == 0:
+    ui.resume_link(token, intro=link_intro)
+else:
+    with st.expander("Your link to come back later"):
+        ui.resume_link(token, intro=link_intro)
+
+if page.intro:
+    st.write(page.intro)
+
+stored = flow.stored_answers(context.engine, respondent)
+questions = questionnaire.questions(page.id, seed=respondent.item_order_seed)
+# A new key set for every visit of a page, so the widgets start from the saved answers.
+visit = int(respondent.page_shown_at.timestamp() * 1000) if respondent.page_shown_at else 0
+keys = {q.id: f"{page.id}.{q.id}.{visit}" for q in questions}
+
+
+def submit(action: str) -> None:
+    """Save the page before the next run draws anything (one run per page change)."""
+    raw = {qid: st.session_state.get(key) for qid, key in keys.items()}
+    outcome = flow.submit(context.engine, questionnaire, respondent, page.id, raw, action=action)
+    st.session_state["missing"] = (
+        (page.id, visit, missing_message(outcome.missing)) if outcome.missing else None
+    )
+
+
+missing = st.session_state.get("missing")
+with st.form(f"page-{page.id}", enter_to_submit=False, border=False):
+    for q in questions:
+        ui.ask(q, questionnaire.widget_value(q, stored.get(q.id)), key=keys[q.id])
+    if missing and missing[:2] == (page.id, visit):
+        st.error(missing[2])  # right above the button that was pressed
+    with st.container(horizontal=True):
+        if position > 0:
+            st.form_submit_button("Back", on_click=submit, args=("back",))
+        st.form_submit_button(
+            "Finish" if is_last else "Next", type="primary", on_click=submit, args=("next",)
+        )
+
+ui.withdraw_box(context.engine, respondent)

@@ -1,0 +1,22 @@
+"""Shown for a resume link that does not work: unknown, mistyped, or from an older version."""
+
+import streamlit as st
+
+from survey import flow
+
+route = st.session_state["route"]
+st.title("We could not open your survey")
+if route.kind == "changed":
+    st.warning(
+        "The questionnaire has changed since you started, so your earlier answers cannot be "
+        "continued. We are sorry for the inconvenience."
+    )
+else:
+    st.warning(
+        "This link does not match any survey. It may be incomplete or mistyped – please check "
+        "that you copied the whole link."
+    )
+st.write("You are welcome to start the survey afresh.")
+if st.button("Start the survey afresh", type="primary"):
+    del st.query_params[flow.TOKEN_PARAM]
+    st.rerun()

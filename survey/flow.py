@@ -1,0 +1,285 @@
+"""The respondent's journey: where a visit lands, starting, submitting pages, the result.
+
+Services between the Streamlit pages and storage (no Streamlit here): the pages call these
+functions and draw what they return, so the same logic is tested without a browser.
+
+Routing by the resume token in the URL (``?r=<token>``):
+
+==========================================  ===================================================
+visit                                       lands on
+==========================================  ===================================================
+no token, study open                        ``landing`` (study information and consent)
+no token, closed or full                    ``closed``
+valid token, not completed                  ``questions`` at the respondent's current page
+valid token, completed                      ``done`` (their result)
+valid token, instrument version changed     ``changed`` (start afresh)
+malformed or unknown token                  ``invalid`` (start afresh)
+==========================================  ===================================================
+
+A respondent with a valid token may finish after the study has closed or filled up: they gave
+consent while it was open, and turning them away would lose answers already given. So the
+response limit is soft — it stops new respondents, not those already started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlencode
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from analysis.profile import Profile, SampleLevels, respondent_profile, sample_levels
+from survey import store
+from survey.config import Settings
+from survey.db import utcnow
+from survey.questionnaire import AnswerValue, Question, Questionnaire
+from survey.store import RespondentState
+
+#: Completed responses needed before a respondent's levels are shown against the sample.
+MIN_COMPARISON_SAMPLE = 30
+#: Name of the URL query parameter that carries the resume token.
+TOKEN_PARAM = "r"
+
+RouteKind = Literal["landing", "closed", "questions", "done", "invalid", "changed"]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a visit lands.
+
+    Attributes
+    ----------
+    kind : str
+        One of ``landing``, ``closed``, ``questions``, ``done``, ``invalid``, ``changed``.
+    respondent : RespondentState or None
+        The respondent of a valid token.
+    reason : str or None
+        For ``closed``: ``"closed"`` (past the closing date) or ``"full"``.
+    """
+
+    kind: RouteKind
+    respondent: RespondentState | None = None
+    reason: Literal["closed", "full"] | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The outcome of submitting a page.
+
+    Attributes
+    ----------
+    respondent : RespondentState
+        The respondent after the submission.
+    missing : tuple of Question
+        Required questions left unanswered (Next only); when not empty the respondent stays
+        on the page (the answers given are saved all the same).
+    """
+
+    respondent: RespondentState
+    missing: tuple[Question, ...] = ()
+
+    @property
+    def moved(self) -> bool:
+        """True when the respondent left the page (or completed)."""
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The sample a respondent's levels are compared with.
+
+    Attributes
+    ----------
+    levels : SampleLevels
+        Median level scores and the number of respondents.
+    includes_demo : bool
+        True when simulated demo responses make up part of the sample.
+    """
+
+    levels: SampleLevels
+    includes_demo: bool
+
+
+def route(
+    engine: Engine,
+    questionnaire: Questionnaire,
+    settings: Settings,
+    token: str | None,
+    *,
+    count_completed: Callable[[], int],
+    now: datetime | None = None,
+) -> Route:
+    """Decide where a visit lands (see the module docstring).
+
+    Parameters
+    ----------
+    engine : Engine
+        The survey database.
+    questionnaire : Questionnaire
+        The questionnaire being served.
+    settings : Settings
+        Closing date and response limit.
+    token : str or None
+        The ``r`` query parameter.
+    count_completed : callable
+        Returns the number of completed (non-demo) responses; called only for visits without
+        a token (the app caches it briefly).
+    now : datetime, optional
+        Aware UTC time (default: now).
+    """
+    inst = questionnaire.instrument
+    if token:
+        respondent = store.find_by_token(engine, token)
+        if respondent is None:
+            return Route("invalid")
+        if (respondent.instrument_id, respondent.instrument_version) != (inst.id, inst.version):
+            return Route("changed", respondent)
+        if respondent.completed:
+            return Route("done", respondent)
+        if respondent.current_page not in questionnaire.page_ids:
+            return Route("changed", respondent)
+        return Route("questions", respondent)
+    if settings.is_closed(now or utcnow()):
+        return Route("closed", reason="closed")
+    if settings.is_full(count_completed()):
+        return Route("closed", reason="full")
+    return Route("landing")
+
+
+def start(engine: Engine, questionnaire: Questionnaire) -> tuple[RespondentState, str]:
+    """Consent given: create the respondent on the first page; returns it and the token."""
+    inst = questionnaire.instrument
+    return store.create_respondent(
+        engine,
+        instrument_id=inst.id,
+        instrument_version=inst.version,
+        first_page=questionnaire.first_page,
+    )
+
+
+def decline(engine: Engine, questionnaire: Questionnaire) -> None:
+    """Consent declined: count it anonymously; nothing else is stored."""
+    inst = questionnaire.instrument
+    store.record_decline(engine, instrument_id=inst.id, instrument_version=inst.version)
+
+
+def submit(
+    engine: Engine,
+    questionnaire: Questionnaire,
+    respondent: RespondentState,
+    page_id: str,
+    raw: Mapping[str, Any],
+    *,
+    action: Literal["next", "back"],
+    now: datetime | None = None,
+) -> Submission:
+    """Save a submitted page and move on.
+
+    Parameters
+    ----------
+    engine : Engine
+        The survey database.
+    questionnaire : Questionnaire
+        The questionnaire.
+    respondent : RespondentState
+        Who submits.
+    page_id : str
+        The page the form belonged to.
+    raw : mapping
+        Question id → widget value.
+    action : {"next", "back"}
+        ``next`` checks required answers first (and completes after the last page);
+        ``back`` saves what is filled in without checking and goes to the previous page.
+    now : datetime, optional
+        Aware UTC time of the submission.
+
+    Returns
+    -------
+    Submission
+        The respondent after the change and any missing required questions.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``action``, a value that is not an option of its question, or
+        ``back`` on the first page.
+    """
+    seed = respondent.item_order_seed
+    answers = questionnaire.clean(page_id, raw, seed=seed)
+    if action == "back":
+        previous = questionnaire.previous_page(page_id)
+        if previous is None:
+            raise ValueError(f"page {page_id!r} is the first page: there is no page before it")
+        state = store.save_page(
+            engine, respondent.id, page_id=page_id, answers=answers, move_to=previous, now=now
+        )
+        return Submission(state)
+    if action != "next":
+        raise ValueError(f"action must be 'next' or 'back', got {action!r}")
+    missing = questionnaire.missing(page_id, answers, seed=seed)
+    if missing:
+        state = store.save_page(engine, respondent.id, page_id=page_id, answers=answers, now=now)
+        return Submission(state, missing)
+    following = questionnaire.next_page(page_id)
+    state = store.save_page(
+        engine,
+        respondent.id,
+        page_id=page_id,
+        answers=answers,
+        move_to=following,
+        complete=following is None,
+        now=now,
+    )
+    return Submission(state)
+
+
+def withdraw(engine: Engine, respondent: RespondentState) -> bool:
+    """Delete the respondent and everything they answered (they withdrew consent)."""
+    return store.delete_respondent(engine, respondent.id)
+
+
+def stored_answers(engine: Engine, respondent: RespondentState) -> dict[str, AnswerValue]:
+    """Everything the respondent has saved so far."""
+    return store.load_answers(engine, respondent.id)
+
+
+def profile(engine: Engine, questionnaire: Questionnaire, respondent: RespondentState) -> Profile:
+    """The respondent's scores, stage and quadrant from their stored answers."""
+    return respondent_profile(stored_answers(engine, respondent), questionnaire.instrument)
+
+
+def comparison(engine: Engine, questionnaire: Questionnaire) -> Comparison | None:
+    """Median level scores of the completed responses, once there are enough of them.
+
+    Real responses are used alone once at least :data:`MIN_COMPARISON_SAMPLE` are complete.
+    Before that, a database seeded with the simulated demo responses compares with real and
+    demo responses together, and says so. Fewer than the minimum in all: ``None``.
+    """
+    inst = questionnaire.instrument
+    if not inst.constructs_by_level():
+        return None
+    frame = store.responses_frame(engine, questionnaire, completed_only=True)
+    real = frame[~frame["is_demo"]]
+    for sample, includes_demo in ((real, False), (frame, bool(frame["is_demo"].any()))):
+        levels = sample_levels(sample, inst)
+        if levels.n_respondents >= MIN_COMPARISON_SAMPLE:
+            return Comparison(levels, includes_demo)
+    return None
+
+
+def resume_url(base_url: str, token: str) -> str:
+    """The resume link: the app's address with ``?r=<token>``."""
+    return f"{base_url.split('?')[0]}?{urlencode({TOKEN_PARAM: token})}"
+
+
+def level_table(profile: Profile, comparison: Comparison | None) -> pd.DataFrame:
+    """The respondent's level scores (and the sample median) as a small labelled table."""
+    table = pd.DataFrame({"yours": profile.levels})
+    if comparison is not None:
+        table["sample_median"] = comparison.levels.median.reindex(table.index)
+    table.index.name = "level"
+    return table

@@ -1,0 +1,312 @@
+"""The questionnaire as the respondent meets it: pages, questions, order, validation.
+
+Pure logic on an :class:`~instrument.models.Instrument` — no Streamlit, no database. The app
+draws what :meth:`Questionnaire.questions` returns and checks submissions with
+:meth:`Questionnaire.validate`; storage keeps what :meth:`Questionnaire.clean` returns.
+
+Stored answer values are ``int`` for Likert items, attention checks and whole-number questions,
+the option value (``str``) for single-choice questions, and the chosen option values joined by
+``;`` in option order for multiple-choice questions.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from instrument import Instrument, Page
+
+QuestionKind = Literal["likert", "attention", "single", "multi", "integer"]
+#: A stored answer.
+AnswerValue = int | str
+#: Separator of the chosen options of a multiple-choice answer.
+MULTI_SEPARATOR = ";"
+#: Characters of an item text quoted in a "please answer" message.
+_QUOTE_CHARS = 70
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as shown on a page.
+
+    Attributes
+    ----------
+    id : str
+        Item, attention-check or background-question id (the answer's key).
+    kind : {"likert", "attention", "single", "multi", "integer"}
+        How it is asked and stored.
+    number : int
+        Position on the page as shown (1-based, after any randomisation).
+    text : str
+        The statement or question.
+    options : tuple of (value, label)
+        Scale points (Likert, attention check) or answer options; empty for ``integer``.
+    required : bool
+        Whether the page may be left forwards without an answer.
+    help : str or None
+        Extra guidance under the question.
+    min, max : int or None
+        Bounds of an ``integer`` question.
+    """
+
+    id: str
+    kind: QuestionKind
+    number: int
+    text: str
+    options: tuple[tuple[AnswerValue, str], ...] = ()
+    required: bool = True
+    help: str | None = None
+    min: int | None = None
+    max: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The numbered label shown (and read by screen readers): ``"3. We know ..."``."""
+        return f"{self.number}. {self.text}"
+
+    def describe(self) -> str:
+        """Name the question for a message: ``question 3 (“We know which of our ...”)``."""
+        quoted = self.text
+        if len(quoted) > _QUOTE_CHARS:
+            quoted = quoted[: _QUOTE_CHARS - 1].rstrip() + "…"
+        return f"question {self.number} (“{quoted}”)"
+
+    def option_labels(self) -> dict[AnswerValue, str]:
+        """Option value → label."""
+        return dict(self.options)
+
+
+class Questionnaire:
+    """Pages and questions of an instrument, in the order a respondent sees them.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The validated instrument; its :meth:`~instrument.models.Instrument.page_list` gives
+        the pages.
+
+    Examples
+    --------
+    >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
+    >>> q = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
+    >>> q.page_ids[:2], q.n_pages
+    (('firm', 'audience'), 7)
+    >>> q.next_page("firm"), q.previous_page("firm")
+    ('audience', None)
+    """
+
+    def __init__(self, instrument: Instrument) -> None:
+        self.instrument = instrument
+        self.pages: tuple[Page, ...] = instrument.page_list()
+        self.page_ids: tuple[str, ...] = tuple(p.id for p in self.pages)
+        self._index = {pid: i for i, pid in enumerate(self.page_ids)}
+        self._likert = {i.id: i for i in instrument.items}
+        self._checks = {a.id: a for a in instrument.attention_checks}
+        self._firm = {q.id: q for q in instrument.firmographics}
+
+    @property
+    def n_pages(self) -> int:
+        """Number of questionnaire pages."""
+        return len(self.pages)
+
+    @property
+    def first_page(self) -> str:
+        """Id of the first page."""
+        return self.page_ids[0]
+
+    @property
+    def last_page(self) -> str:
+        """Id of the last page."""
+        return self.page_ids[-1]
+
+    def page(self, page_id: str) -> Page:
+        """The page with ``page_id``; ``KeyError`` naming it if unknown."""
+        return self.pages[self.index(page_id)]
+
+    def index(self, page_id: str) -> int:
+        """0-based position of ``page_id``."""
+        try:
+            return self._index[page_id]
+        except KeyError:
+            raise KeyError(
+                f"page {page_id!r} is not in instrument {self.instrument.id!r} "
+                f"(pages: {', '.join(self.page_ids)})"
+            ) from None
+
+    def next_page(self, page_id: str) -> str | None:
+        """The page after ``page_id`` (``None`` after the last)."""
+        i = self.index(page_id)
+        return self.page_ids[i + 1] if i + 1 < len(self.page_ids) else None
+
+    def previous_page(self, page_id: str) -> str | None:
+        """The page before ``page_id`` (``None`` before the first)."""
+        i = self.index(page_id)
+        return self.page_ids[i - 1] if i > 0 else None
+
+    def item_order(self, page_id: str, *, seed: int | None) -> tuple[str, ...]:
+        """Likert item and attention-check ids of a page in the respondent's order.
+
+        Parameters
+        ----------
+        page_id : str
+            The page.
+        seed : int or None
+            The respondent's item-order seed. Pages marked ``randomize: true`` are shuffled
+            with ``random.Random(f"{seed}/{page_id}")`` — the same order for the same seed on
+            every visit and every Python version; ``None`` keeps the instrument's order.
+
+        Returns
+        -------
+        tuple of str
+            Item ids (attention checks are shuffled in among the items).
+        """
+        page = self.page(page_id)
+        ids = list(self.instrument.page_item_ids(page))
+        if page.randomize and seed is not None:
+            random.Random(f"{seed}/{page_id}").shuffle(ids)
+        return tuple(ids)
+
+    def questions(self, page_id: str, *, seed: int | None) -> tuple[Question, ...]:
+        """The questions of a page, numbered as shown: background questions, then items."""
+        page = self.page(page_id)
+        scale = self.instrument.scale
+        points = tuple(zip(scale.points, scale.labels, strict=True))
+        out: list[Question] = []
+        for qid in page.firmographics:
+            q = self._firm[qid]
+            out.append(
+                Question(
+                    id=q.id,
+                    kind=q.type,
+                    number=len(out) + 1,
+                    text=q.text,
+                    options=tuple((o.value, o.label) for o in q.options),
+                    required=q.required,
+                    help=q.help,
+                    min=q.min,
+                    max=q.max,
+                )
+            )
+        for item_id in self.item_order(page_id, seed=seed):
+            if item_id in self._checks:
+                kind: QuestionKind = "attention"
+                text = self._checks[item_id].text
+            else:
+                kind = "likert"
+                text = self._likert[item_id].text
+            out.append(
+                Question(id=item_id, kind=kind, number=len(out) + 1, text=text, options=points)
+            )
+        return tuple(out)
+
+    def question_ids(self, page_id: str) -> tuple[str, ...]:
+        """Ids of every answer a page can hold (order irrelevant)."""
+        page = self.page(page_id)
+        return tuple(page.firmographics) + self.instrument.page_item_ids(page)
+
+    def all_question_ids(self) -> tuple[str, ...]:
+        """Ids of every question of the questionnaire, page by page."""
+        return tuple(qid for pid in self.page_ids for qid in self.question_ids(pid))
+
+    def clean(
+        self, page_id: str, raw: Mapping[str, Any], *, seed: int | None = None
+    ) -> dict[str, AnswerValue | None]:
+        """Turn widget values into stored values (``None`` = not answered).
+
+        Parameters
+        ----------
+        page_id : str
+            The page submitted.
+        raw : mapping
+            Question id → widget value (an ``int``, an option value, a list of option values
+            or ``None``). Ids not on the page are an error.
+        seed : int or None
+            The respondent's item-order seed, so that errors number questions as shown.
+
+        Returns
+        -------
+        dict
+            Every question id of the page → stored value or ``None``.
+
+        Raises
+        ------
+        ValueError
+            When a value is not one of the question's options or outside its bounds, or an
+            id does not belong to the page (names the question).
+        """
+        questions = {q.id: q for q in self.questions(page_id, seed=seed)}
+        unknown = sorted(set(raw) - set(questions))
+        if unknown:
+            raise ValueError(f"page {page_id!r} has no question(s) {unknown}")
+        return {qid: _clean_value(q, raw.get(qid)) for qid, q in questions.items()}
+
+    def missing(
+        self,
+        page_id: str,
+        answers: Mapping[str, AnswerValue | None],
+        *,
+        seed: int | None,
+    ) -> tuple[Question, ...]:
+        """Required questions of a page without an answer, in the order shown."""
+        return tuple(
+            q
+            for q in self.questions(page_id, seed=seed)
+            if q.required and answers.get(q.id) is None
+        )
+
+    def widget_value(self, question: Question, stored: AnswerValue | None) -> Any:
+        """The widget value that shows a stored answer (inverse of :meth:`clean`)."""
+        if stored is None:
+            return [] if question.kind == "multi" else None
+        if question.kind == "multi":
+            chosen = set(str(stored).split(MULTI_SEPARATOR))
+            return [v for v, _ in question.options if v in chosen]
+        return stored
+
+
+def missing_message(missing: Sequence[Question]) -> str:
+    """A polite message naming the unanswered required questions.
+
+    Examples
+    --------
+    >>> q = Question(id="a1", kind="likert", number=3, text="We plan ahead.")
+    >>> missing_message([q])
+    'Please answer question 3 (“We plan ahead.”) before going on.'
+    """
+    if not missing:
+        return ""
+    if len(missing) == 1:
+        return f"Please answer {missing[0].describe()} before going on."
+    listed = "\n".join(f"- {q.describe()[0].upper()}{q.describe()[1:]}" for q in missing)
+    return f"Please answer these {len(missing)} questions before going on:\n\n{listed}"
+
+
+def _clean_value(question: Question, value: Any) -> AnswerValue | None:
+    if value is None:
+        return None
+    allowed = [v for v, _ in question.options]
+    if question.kind == "multi":
+        if isinstance(value, str):
+            value = [v for v in value.split(MULTI_SEPARATOR) if v]
+        chosen = list(value)
+        bad = [v for v in chosen if v not in allowed]
+        if bad:
+            raise ValueError(f"{question.describe()}: unknown option(s) {bad}")
+        ordered = [v for v in allowed if v in chosen]
+        return MULTI_SEPARATOR.join(str(v) for v in ordered) if ordered else None
+    if question.kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+            raise ValueError(f"{question.describe()}: expected a whole number, got {value!r}")
+        number = int(value)
+        if (question.min is not None and number < question.min) or (
+            question.max is not None and number > question.max
+        ):
+            raise ValueError(
+                f"{question.describe()}: {number} is outside {question.min}..{question.max}"
+            )
+        return number
+    if value not in allowed:
+        raise ValueError(f"{question.describe()}: {value!r} is not one of {allowed}")
+    return value

@@ -1,0 +1,131 @@
+"""Streamlit drawing helpers shared by the pages: questions, the resume link, the level chart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+from sqlalchemy import Engine
+
+from instrument import LEVELS
+from survey import flow
+from survey.flow import Comparison, resume_url
+from survey.questionnaire import Question
+from survey.store import RespondentState
+
+_LEVEL_LABELS = {
+    "operational": "Operational",
+    "dynamic": "Dynamic",
+    "adaptive": "Adaptive",
+    "networking": "Networking",
+}
+
+
+def ask(question: Question, value: Any, *, key: str) -> Any:
+    """Draw one question with its stored answer preselected; return the widget value.
+
+    Likert items and single-choice questions are vertical radio groups without a default
+    (every option spelled out, one tap or arrow key to answer, each option read out by
+    screen readers); multiple choice is a row of pills; counts are a number field. Every
+    control has its question as a visible label.
+    """
+    # Plain text only: the label is also the control's accessible name.
+    label = f"{question.label} ({question.help})" if question.help else question.label
+    if question.kind in ("likert", "attention", "single"):
+        values = [v for v, _ in question.options]
+        labels = question.option_labels()
+        return st.radio(
+            label,
+            values,
+            index=values.index(value) if value in values else None,
+            format_func=labels.__getitem__,
+            key=key,
+        )
+    if question.kind == "multi":
+        labels = question.option_labels()
+        return st.pills(
+            label,
+            [v for v, _ in question.options],
+            selection_mode="multi",
+            default=value or None,
+            format_func=labels.__getitem__,
+            key=key,
+        )
+    return st.number_input(
+        label,
+        min_value=question.min,
+        max_value=question.max,
+        value=value,
+        step=1,
+        placeholder="Type a whole number",
+        key=key,
+    )
+
+
+def withdraw_box(engine: Engine, respondent: RespondentState) -> None:
+    """An expander that lets the respondent delete all their answers (confirmed first)."""
+    with st.expander("Withdraw and delete my answers"):
+        st.write(
+            "You can leave the study at any time. This deletes every answer you have given; "
+            "it cannot be undone."
+        )
+        sure = st.checkbox("Yes, delete all my answers", key=f"withdraw-{respondent.id}")
+        if st.button("Delete my answers", disabled=not sure):
+            flow.withdraw(engine, respondent)
+            st.session_state["withdrawn"] = True
+            del st.query_params[flow.TOKEN_PARAM]
+            st.rerun()
+
+
+def resume_link(token: str, *, intro: str) -> None:
+    """Show the respondent's resume link in a code block (which has a copy button)."""
+    st.markdown(intro)
+    st.code(resume_url(_base_url(), token), language=None, wrap_lines=True)
+
+
+def level_chart(
+    levels: dict[str, float], comparison: Comparison | None, *, scale: tuple[int, int]
+) -> None:
+    """Horizontal bars of the four level scores, with the sample median when available."""
+    order = [lv for lv in LEVELS if lv in levels]
+    # the score is part of the axis label, so no text sits on the bars or the median marks
+    names = [f"{_LEVEL_LABELS[lv]} {levels[lv]:.1f}" for lv in order]
+    fig = go.Figure()
+    fig.add_bar(
+        y=names,
+        x=[levels[lv] for lv in order],
+        orientation="h",
+        name="Your organisation",
+        marker_color="#1f5f8b",
+        hovertemplate="%{y}<extra></extra>",
+    )
+    alt = "Your capability levels: " + ", ".join(names)
+    if comparison is not None:
+        median = comparison.levels.median
+        fig.add_scatter(
+            y=names,
+            x=[float(median[lv]) for lv in order],
+            mode="markers",
+            name=f"Median of {comparison.levels.n_respondents} firms",
+            marker={"symbol": "line-ns", "size": 26, "line": {"width": 4, "color": "#e07b00"}},
+            hovertemplate="median %{x:.1f}<extra></extra>",
+        )
+        alt += "; sample medians: " + ", ".join(
+            f"{_LEVEL_LABELS[lv]} {float(median[lv]):.1f}" for lv in order
+        )
+    fig.update_layout(
+        height=260,
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+        xaxis={"range": [scale[0], scale[1]], "dtick": 1, "fixedrange": True},
+        yaxis={"autorange": "reversed", "fixedrange": True},
+        legend={"orientation": "h", "y": -0.18},
+        showlegend=True,
+        bargap=0.35,
+    )
+    st.plotly_chart(fig, config={"displayModeBar": False}, alt=alt)
+
+
+def _base_url() -> str:
+    """The address the respondent uses (without query), or ``""`` outside a browser."""
+    return st.context.url or ""

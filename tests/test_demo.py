@@ -1,0 +1,77 @@
+"""Demo preparation: the simulated respondents seeded as completed demo responses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine, text
+
+from instrument import Instrument
+from survey import demo, store
+from survey.db import make_engine
+from survey.demo import DEMO_CSV, DEMO_N, demo_responses, seed_demo
+from survey.questionnaire import Questionnaire
+
+
+def test_seeding_is_complete_and_idempotent(survey_engine: Engine) -> None:
+    assert seed_demo(survey_engine) == DEMO_N
+    assert seed_demo(survey_engine) == 0  # twice: nothing duplicated
+    assert store.count_completed(survey_engine, instrument_id="smcap-b2b") == 0  # demo only
+    assert store.count_completed(survey_engine, instrument_id="smcap-b2b", include_demo=True) == (
+        DEMO_N
+    )
+    demo = pd.read_csv(DEMO_CSV)
+    with survey_engine.connect() as conn:
+        n_answers = conn.execute(text("SELECT count(*) FROM answers")).scalar_one()
+        n_timings = conn.execute(text("SELECT count(*) FROM page_timings")).scalar_one()
+        flags = conn.execute(text("SELECT DISTINCT is_demo FROM respondents")).scalars().all()
+        tokens = conn.execute(
+            text("SELECT count(*) FROM respondents WHERE resume_token_hash IS NOT NULL")
+        ).scalar_one()
+    columns = [c for c in demo.columns if c != "respondent_id" and not c.startswith("page_time_")]
+    assert n_answers == int(demo[columns].notna().sum().sum())
+    assert n_timings == DEMO_N * 7
+    assert [bool(f) for f in flags] == [True] and tokens == 0
+
+
+def test_demo_answers_are_stored_as_the_app_stores_them(smcap_instrument: Instrument) -> None:
+    demo = pd.read_csv(DEMO_CSV, dtype={"channels": "string"}).head(3)
+    first = demo_responses(demo, smcap_instrument)[0]
+    row = demo.iloc[0]
+    assert first.respondent_id == f"demo-{row['respondent_id']}"
+    assert first.answers["sector"] == row["sector"]
+    assert first.answers["channels"] == row["channels"]
+    assert isinstance(first.answers["op_ai_1"], int)
+    assert set(first.answers) <= set(Questionnaire(smcap_instrument).all_question_ids())
+    assert first.page_seconds["firm"] == pytest.approx(row["page_time_firm"])
+
+
+def test_malformed_demo_rows_are_named(smcap_instrument: Instrument) -> None:
+    demo = pd.read_csv(DEMO_CSV, dtype={"channels": "string"}).head(2)
+    demo.loc[1, "op_ai_1"] = 12
+    with pytest.raises(ValueError, match=r"demo responses, row 3: question .* 12 is not one of"):
+        demo_responses(demo, smcap_instrument)
+    with pytest.raises(ValueError, match=r"lack column\(s\) \['sector'\]"):
+        demo_responses(demo.drop(columns="sector"), smcap_instrument)
+
+
+def test_main_seeds_only_the_embedded_demo_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "none.toml").write_text("[study]\n", encoding="utf-8")
+    monkeypatch.setenv("SMCAP_CONFIG", str(tmp_path / "none.toml"))
+    study_url = f"sqlite:///{tmp_path / 'study.db'}"
+    monkeypatch.setenv("SMCAP_DATABASE_URL", study_url)
+    demo.main()
+    assert "no demo responses added" in capsys.readouterr().out
+    engine = make_engine(study_url)
+    assert store.count_completed(engine, instrument_id="smcap-b2b", include_demo=True) == 0
+    engine.dispose()
+
+    demo_url = f"sqlite:///{tmp_path / 'smcap.db'}"
+    monkeypatch.setattr(demo, "DEFAULT_DATABASE_URL", demo_url)
+    monkeypatch.setenv("SMCAP_DATABASE_URL", demo_url)
+    demo.main()
+    assert "400 demo responses added" in capsys.readouterr().out

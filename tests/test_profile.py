@@ -1,0 +1,84 @@
+"""A respondent's profile and the sample medians, pinned to R (tests/r/profile_levels.R)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.profile import respondent_profile, sample_levels
+from analysis.scoring import score_respondents
+from instrument import Instrument, parse_instrument
+from survey.demo import DEMO_CSV
+from tests.conftest import MINIMAL_YAML
+
+# Rscript tests/r/profile_levels.R on data/simulated_demo.csv
+R_FIRST_FIVE = {
+    "sim000001": ((5.683333333, 3.666666667, 3.250000000, 4.500), 2, "dissemination"),
+    "sim000002": ((4.233333333, 4.000000000, 4.083333333, 4.250), 1, "call_to_action"),
+    "sim000003": ((2.783333333, 3.166666667, 2.416666667, 2.750), 1, "call_to_action"),
+    "sim000004": ((3.566666667, 3.000000000, 3.833333333, 3.125), 1, "co_creation"),
+    "sim000005": ((6.266666667, 3.583333333, 4.166666667, 5.375), 2, "call_to_action"),
+}
+R_MEDIANS = (5.841666667, 4.166666667, 4.083333333, 3.750000000)
+R_N_COMPLETE = 394  # respondents with all four level scores
+LEVEL_NAMES = ["operational", "dynamic", "adaptive", "networking"]
+
+
+@pytest.fixture(scope="module")
+def demo() -> pd.DataFrame:
+    return pd.read_csv(DEMO_CSV).set_index("respondent_id")
+
+
+def test_profile_matches_r_on_demo_respondents(
+    demo: pd.DataFrame, smcap_instrument: Instrument
+) -> None:
+    for rid, (levels, stage, quad) in R_FIRST_FIVE.items():
+        answers = {k: v for k, v in demo.loc[rid].items() if pd.notna(v)}
+        profile = respondent_profile(answers, smcap_instrument)
+        assert list(profile.levels.index) == LEVEL_NAMES
+        assert profile.levels.to_numpy() == pytest.approx(levels, abs=1e-8)
+        assert profile.stage == stage and profile.quadrant == quad
+
+
+def test_profile_equals_score_respondents(demo: pd.DataFrame, smcap_instrument: Instrument) -> None:
+    scores = score_respondents(demo.head(20), smcap_instrument)
+    for rid in demo.index[:20]:
+        profile = respondent_profile(demo.loc[rid].to_dict(), smcap_instrument)
+        pd.testing.assert_series_equal(
+            profile.constructs, scores.constructs.loc[rid].rename(None), check_names=False
+        )
+        assert profile.quadrant == scores.quadrant.loc[rid]
+
+
+def test_sample_medians_match_r(demo: pd.DataFrame, smcap_instrument: Instrument) -> None:
+    sample = sample_levels(demo, smcap_instrument)
+    assert list(sample.median.index) == LEVEL_NAMES
+    assert sample.median.to_numpy() == pytest.approx(R_MEDIANS, abs=1e-8)
+    assert sample.n_respondents == R_N_COMPLETE
+
+
+def test_unanswered_profile_has_no_stage(smcap_instrument: Instrument) -> None:
+    profile = respondent_profile({}, smcap_instrument)
+    assert profile.stage is None and profile.quadrant is None
+    assert profile.levels.isna().all()
+
+
+def test_instrument_without_models_gives_construct_scores_only() -> None:
+    mini = parse_instrument(MINIMAL_YAML)
+    profile = respondent_profile({"e1": 5, "e2": 1, "e3": 4, "c1": 2}, mini)
+    assert profile.stage is None and profile.quadrant is None and profile.levels.empty
+    assert profile.constructs["extraversion"] == pytest.approx((5 + 5 + 4) / 3)
+    assert pd.isna(profile.constructs["conscientiousness"])  # 1 of 3 answered
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"op_ai_1": 9}, r"answers\['op_ai_1'\]: 9 is outside the scale 1..7"),
+        ({"op_ai_1": "agree"}, r"answers\['op_ai_1'\]: expected a number, got 'agree'"),
+        ({"op_ai_1": True}, "expected a number"),
+    ],
+)
+def test_bad_answers_are_named(smcap_instrument: Instrument, answers: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        respondent_profile(answers, smcap_instrument)

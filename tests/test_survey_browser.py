@@ -1,0 +1,237 @@
+"""End-to-end: a real Chromium (Playwright) answers the survey served by ``streamlit run``.
+
+Each test serves the app from a subprocess on a free port in 8600–8649 with its own SQLite file,
+and checks the database directly afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from instrument import DEFAULT_INSTRUMENT, load_instrument
+from survey import store
+from survey.db import make_engine, migrate
+from survey.demo import seed_demo
+from survey.questionnaire import Questionnaire
+from tests.answer_plans import plan_answers, stored_form
+from tests.browser_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    WAIT_MS,
+    AppServer,
+    answer_page,
+    click,
+    free_port,
+    running_app,
+    screenshot,
+    shown_answer,
+    wait_for_page,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM}"),
+]
+
+PHONE = {"width": 375, "height": 900}
+QUESTIONNAIRE = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    folder = tmp_path_factory.mktemp("survey-app")
+    database_url = f"sqlite:///{folder / 'survey.db'}"
+    engine = make_engine(database_url)
+    migrate(engine)
+    seed_demo(engine)  # a sample to compare with on the result page
+    engine.dispose()
+    with running_app(database_url, folder / "server.log") as server:
+        yield server
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def consent(page: Page, url: str) -> str:
+    """Open the landing page, agree, and return the resume token from the address."""
+    page.goto(url)
+    click(page, "I agree – start the survey")
+    wait_for_page(page, QUESTIONNAIRE, QUESTIONNAIRE.first_page)
+    match = re.search(r"[?&]r=([A-Za-z0-9_-]+)", page.url)
+    assert match, f"no resume token in {page.url}"
+    return match.group(1)
+
+
+def submit_page(page: Page, page_id: str, plan: dict[str, Any]) -> None:
+    """Answer a page from the plan and press Next (or Finish)."""
+    answer_page(page, QUESTIONNAIRE, page_id, plan)
+    click(page, "Finish" if page_id == QUESTIONNAIRE.last_page else "Next")
+    following = QUESTIONNAIRE.next_page(page_id)
+    if following is None:
+        page.get_by_role("heading", name="Thank you!").wait_for(timeout=WAIT_MS)
+    else:
+        wait_for_page(page, QUESTIONNAIRE, following)
+
+
+def expected_rows(plan: dict[str, Any], pages: list[str]) -> dict:
+    expected: dict = {}
+    for page_id in pages:
+        expected.update(stored_form(QUESTIONNAIRE, page_id, plan))
+    return expected
+
+
+def test_browser_completes_the_survey_and_the_database_holds_exactly_its_answers(
+    app: AppServer, phone: Page, artifacts_dir: Path
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=1)
+    token = consent(phone, app.url)
+    for page_id in QUESTIONNAIRE.page_ids:
+        if page_id == "audience":
+            answer_page(phone, QUESTIONNAIRE, page_id, plan)
+            screenshot(phone, artifacts_dir / "survey-questionnaire-375px.png")
+            click(phone, "Next")
+            wait_for_page(phone, QUESTIONNAIRE, QUESTIONNAIRE.next_page(page_id))
+        else:
+            submit_page(phone, page_id, plan)
+    expect(phone.get_by_text("Your estimated stage", exact=False)).to_be_visible()
+    expect(phone.locator(".js-plotly-plot")).to_be_visible()
+    expect(phone.get_by_text("The comparison includes simulated demonstration")).to_be_visible()
+    screenshot(phone, artifacts_dir / "survey-completion-375px.png", height=3000)
+
+    engine = make_engine(app.database_url)
+    respondent = store.find_by_token(engine, token)
+    assert respondent is not None and respondent.completed
+    stored = store.load_answers(engine, respondent.id)
+    assert stored == expected_rows(plan, list(QUESTIONNAIRE.page_ids))
+    with engine.connect() as conn:
+        timings = conn.exec_driver_sql(
+            "SELECT page_id, visits, seconds FROM page_timings WHERE respondent_id = ?",
+            (respondent.id,),
+        ).all()
+    assert sorted(p for p, _, _ in timings) == sorted(QUESTIONNAIRE.page_ids)
+    assert all(visits == 1 and seconds > 0 for _, visits, seconds in timings)
+    engine.dispose()
+    # nothing identifying the browser or its address reaches the database
+    raw = Path(app.database_url.removeprefix("sqlite:///")).read_bytes()
+    wal = Path(app.database_url.removeprefix("sqlite:///") + "-wal")
+    raw += wal.read_bytes() if wal.exists() else b""
+    for marker in (b"127.0.0.1", b"localhost", b"Mozilla", b"Chrome"):
+        assert marker not in raw
+
+
+def test_answers_survive_refresh_closed_tab_and_a_killed_server(
+    browser: Browser, tmp_path: Path
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=2)
+    database_url = f"sqlite:///{tmp_path / 'survey.db'}"
+    pages = list(QUESTIONNAIRE.page_ids)
+    server = AppServer(database_url, free_port(), tmp_path / "server.log").start()
+    try:
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        token = consent(page, server.url)
+        resume = f"{server.url}?r={token}"
+        submit_page(page, pages[0], plan)
+        submit_page(page, pages[1], plan)
+
+        page.reload()  # refresh: same page
+        wait_for_page(page, QUESTIONNAIRE, pages[2])
+        context.close()  # closed tab
+
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        page.goto(resume)
+        wait_for_page(page, QUESTIONNAIRE, pages[2])
+        submit_page(page, pages[2], plan)
+        context.close()
+
+        server.kill()  # SIGKILL between pages
+        server.start()
+
+        context = browser.new_context(viewport=PHONE)
+        page = context.new_page()
+        page.goto(resume)
+        wait_for_page(page, QUESTIONNAIRE, pages[3])
+        # every submitted answer is in the database ...
+        engine = make_engine(database_url)
+        respondent = store.find_by_token(engine, token)
+        assert respondent is not None and respondent.current_page == pages[3]
+        assert store.load_answers(engine, respondent.id) == expected_rows(plan, pages[:3])
+        engine.dispose()
+        # ... and shown again when going back
+        for page_id in (pages[2], pages[1]):
+            click(page, "Back")
+            wait_for_page(page, QUESTIONNAIRE, page_id)
+            for q in QUESTIONNAIRE.questions(page_id, seed=None):
+                assert shown_answer(page, page_id, q) == plan[q.id], q.id
+        context.close()
+    finally:
+        server.stop()
+
+
+def test_required_message_names_missing_items_and_back_forward_keep_answers(
+    app: AppServer, phone: Page
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=3)
+    first, second = QUESTIONNAIRE.page_ids[:2]
+    consent(phone, app.url)
+    firm = QUESTIONNAIRE.questions(first, seed=None)
+    answered = {q.id for q in firm[:-2]}
+    answer_page(phone, QUESTIONNAIRE, first, plan, only=answered)
+    click(phone, "Next")
+    alert = phone.get_by_text("Please answer these 2 questions before going on")
+    expect(alert).to_be_visible()
+    for q in firm[-2:]:
+        expect(
+            phone.get_by_text(f"Question {q.number} (“{q.text[:40]}", exact=False)
+        ).to_be_visible()
+    # still on the first page, answers given are kept
+    wait_for_page(phone, QUESTIONNAIRE, first)
+    for q in firm[:-2]:
+        assert shown_answer(phone, first, q) == plan[q.id]
+    answer_page(phone, QUESTIONNAIRE, first, plan, only={q.id for q in firm[-2:]})
+    click(phone, "Next")
+    wait_for_page(phone, QUESTIONNAIRE, second)
+
+    # half of page 2, then Back: page 1 as answered; Next: page 2 half-answered as left
+    half = QUESTIONNAIRE.questions(second, seed=None)[:5]
+    answer_page(phone, QUESTIONNAIRE, second, plan, only={q.id for q in half})
+    click(phone, "Back")
+    wait_for_page(phone, QUESTIONNAIRE, first)
+    for q in firm:
+        assert shown_answer(phone, first, q) == plan[q.id], q.id
+    click(phone, "Next")
+    wait_for_page(phone, QUESTIONNAIRE, second)
+    for q in QUESTIONNAIRE.questions(second, seed=None):
+        want = plan[q.id] if q in half else None
+        assert shown_answer(phone, second, q) == want, q.id
+
+    # the Likert questions answer by keyboard too: focus an option, arrow keys choose
+    target = QUESTIONNAIRE.questions(second, seed=None)[-1]
+    radios = phone.locator(f'[class*="st-key-{second}-{target.id}-"] input[type=radio]')
+    radios.nth(0).focus()
+    phone.keyboard.press("ArrowDown")
+    phone.keyboard.press("ArrowDown")
+    assert shown_answer(phone, second, target) == QUESTIONNAIRE.instrument.scale.points[2]
