@@ -72,7 +72,7 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 
 #: Modules that define ``register(subparsers)`` for further subcommands.
-_COMMAND_MODULES: tuple[str, ...] = ("analysis.cli_analyze",)
+_COMMAND_MODULES: tuple[str, ...] = ("analysis.cli_analyze", "analysis.cli_power")
 
 
 def read_instrument(path: str | Path) -> Instrument:

@@ -367,7 +367,10 @@ def run_analysis(
 
 
 def default_steps() -> list[Step]:
-    """The standard steps, in the order they run."""
+    """The standard steps, in the order they run (the stage, quadrant, claims and scorecard
+    steps of :mod:`analysis.stage_steps` last: the scorecard reads every other result)."""
+    from analysis.stage_steps import stage_steps
+
     return [
         Step("quality", "Screening data quality", quality_step),
         Step("scores", "Scoring respondents", scores_step),
@@ -378,6 +381,7 @@ def default_steps() -> list[Step]:
         Step("validity", "Convergent and discriminant validity", validity_step),
         Step("invariance", "Measurement invariance", invariance_step),
         Step("common_method", "Common-method check (Harman)", common_method_step),
+        *stage_steps(),
     ]
 
 

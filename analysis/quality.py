@@ -53,6 +53,10 @@ class QualityThresholds:
     outlier_p : float, default 0.001
         Multivariate outlier: Mahalanobis distance with :math:`p` below this (χ² with as many
         degrees of freedom as items answered).
+    outlier_min_ratio : float, default 2.0
+        The outlier screen runs only with at least this many respondents per item: with fewer,
+        the (pairwise) covariance matrix is near-singular and almost everyone looks like an
+        outlier (on the 63-item smcap instrument, 100 respondents gave 71 % "outliers").
     max_missing_share : float, default 0.2
         Missingness: more than this share of the Likert items unanswered.
     """
@@ -63,6 +67,7 @@ class QualityThresholds:
     speed_ratio: float = 1.0 / 3.0
     min_seconds_per_item: float = 2.0
     outlier_p: float = 0.001
+    outlier_min_ratio: float = 2.0
     max_missing_share: float = 0.2
 
 
@@ -306,7 +311,8 @@ def quality_flags(
       per item answered (only when timings exist).
     * ``flag_attention``: at least one attention check answered wrongly (only when checks
       exist).
-    * ``flag_outlier``: Mahalanobis :math:`p` < ``outlier_p`` on the keyed items.
+    * ``flag_outlier``: Mahalanobis :math:`p` < ``outlier_p`` on the keyed items (only with at
+      least ``outlier_min_ratio`` respondents per item).
     * ``flag_missing``: more than ``max_missing_share`` of the Likert items unanswered.
 
     Examples
@@ -366,9 +372,19 @@ def quality_flags(
         out["flag_attention"] = failures > 0
         checks["attention"] = "run"
 
-    distances = mahalanobis_distances(keyed_items(responses, instrument), cov=cov)
-    out = out.join(distances)
-    out["flag_outlier"] = (out["mahalanobis_p"] < rules.outlier_p).fillna(False).astype(bool)
+    need = math.ceil(rules.outlier_min_ratio * n_items)
+    if len(responses) >= need:
+        distances = mahalanobis_distances(keyed_items(responses, instrument), cov=cov)
+        out = out.join(distances)
+        out["flag_outlier"] = (out["mahalanobis_p"] < rules.outlier_p).fillna(False).astype(bool)
+    else:
+        for col in ("mahalanobis_d2", "mahalanobis_df", "mahalanobis_p"):
+            out[col] = np.nan
+        out["flag_outlier"] = False
+        checks["outlier"] = (
+            f"not run: {len(responses)} respondents for {n_items} items; a stable covariance "
+            f"matrix needs at least {need} ({rules.outlier_min_ratio:g} per item)"
+        )
     out["flag_missing"] = out["missing_share"] > rules.max_missing_share
     for col in FLAG_COLUMNS:
         out[col] = out[col].astype(bool)

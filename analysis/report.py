@@ -36,6 +36,9 @@ SECTION_ORDER: dict[str, int] = {
     "invariance": 70,
     "common_method": 80,
     "quality": 90,
+    "stages": 100,
+    "quadrants": 110,
+    "claims": 120,
     "warnings": 1000,
 }
 

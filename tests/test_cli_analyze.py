@@ -193,6 +193,7 @@ def test_report_opens_in_chromium(demo_out: Path, artifacts_dir: Path) -> None:
         browser.close()
     assert errors == []
     assert plots >= 2
-    assert headings[0] == "What was analysed" and "Reliability of each construct" in headings
+    assert headings[0] == "How far does the model generalise?"
+    assert headings[1] == "What was analysed" and "Reliability of each construct" in headings
     assert "Confirmatory factor analysis" in headings
     assert "Measurement invariance across groups" in headings

@@ -123,7 +123,7 @@ def test_sections_are_ordered_and_the_report_renders(analysed: AnalysisResult) -
     orders = [s.order for s in analysed.sections]
     assert orders == sorted(orders)
     keys = [s.key for s in analysed.sections]
-    assert keys[0] == "overview" and keys[-1] == "warnings"
+    assert keys[:2] == ["scorecard", "overview"] and keys[-1] == "warnings"
     html = analysed.report_html()
     assert html.count("Plotly.newPlot") >= 2 and "Validation report" in html
 

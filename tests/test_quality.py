@@ -122,3 +122,16 @@ def test_screens_that_cannot_run_say_why_and_flag_nobody() -> None:
     summary = res.summary()
     assert summary["flag_counts"]["flag_missing"] == 1 and summary["n_respondents"] == 80
     assert flag_reasons(res.flags)["too many missing answers"] == 1
+
+
+def test_outlier_screen_needs_enough_respondents_per_item(smcap_instrument: Instrument) -> None:
+    from analysis.simulate import simulate
+
+    small = simulate(smcap_instrument, 100, random_state=1).responses.set_index("respondent_id")
+    res = quality_flags(small, smcap_instrument)
+    assert not res.respondents["flag_outlier"].any()
+    assert res.checks["outlier"].startswith("not run: 100 respondents for 63 items")
+    assert "at least 126" in res.checks["outlier"]
+    enough = simulate(smcap_instrument, 200, random_state=1).responses.set_index("respondent_id")
+    flagged = quality_flags(enough, smcap_instrument).respondents["flag_outlier"].mean()
+    assert 0 < flagged < 0.1
