@@ -99,23 +99,25 @@ def _neutral_cell(value: object) -> object:
 
 # --------------------------------------------------------------------------- clean data
 def clean_data(
-    responses: pd.DataFrame, assignments: pd.DataFrame, *, id_column: str = "respondent_id"
+    responses: pd.DataFrame, assignments: pd.DataFrame, *, id_column: str | None = None
 ) -> pd.DataFrame:
     """One row per respondent: the responses followed by the analysis' assignments.
 
     Parameters
     ----------
     responses : DataFrame
-        The responses as analysed, with respondent ids in ``id_column``.
+        The responses as analysed: indexed by respondent id (as
+        :attr:`analysis.responses.ValidatedResponses.data`), or with the ids in ``id_column``.
     assignments : DataFrame
         :attr:`analysis.pipeline.AnalysisResult.assignments` (indexed by respondent id).
-    id_column : str, default "respondent_id"
-        The id column of ``responses``.
+    id_column : str, optional
+        The id column of ``responses``; by default the index holds the ids.
 
     Returns
     -------
     DataFrame
-        ``id_column`` first, then the response columns, then the assignment columns (an
+        The id column first (named ``id_column``, else the index name or
+        ``respondent_id``), then the response columns, then the assignment columns (an
         assignment column whose name is already taken gets the suffix ``_score``), in the
         order of ``responses``.
 
@@ -124,9 +126,13 @@ def clean_data(
     ValueError
         When ``id_column`` is not a column of ``responses``.
     """
-    if id_column not in responses.columns:
+    if id_column is None:
+        id_column = str(responses.index.name or "respondent_id")
+        left = responses.rename_axis(id_column).reset_index()
+    elif id_column not in responses.columns:
         raise ValueError(f"id_column: {id_column!r} is not a column of the responses")
-    left = responses.copy()
+    else:
+        left = responses.copy()
     left[id_column] = left[id_column].astype(str)
     right = assignments.copy()
     right.index = right.index.astype(str)

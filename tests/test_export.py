@@ -31,7 +31,7 @@ def demo_clean(smcap_instrument: Instrument) -> pd.DataFrame:
     ).head(120)
     steps = [s for s in default_steps() if s.name in ("quality", "scores")]
     result = run_analysis(responses, smcap_instrument, steps=steps)
-    return clean_data(responses, result.assignments)
+    return clean_data(responses, result.assignments, id_column="respondent_id")
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,9 @@ def test_clean_data_needs_the_id_column_and_renames_collisions() -> None:
     out = clean_data(responses, assignments, id_column="rid")
     assert out["control_score"].tolist() == [4.5, 3.5]
     with pytest.raises(ValueError, match="id_column: 'respondent_id' is not a column"):
-        clean_data(responses, assignments)
+        clean_data(responses, assignments, id_column="respondent_id")
+    indexed = clean_data(responses.set_index("rid"), assignments)
+    assert indexed.columns[0] == "rid" and indexed["control_score"].tolist() == [4.5, 3.5]
 
 
 # --------------------------------------------------------------------------- SPSS
