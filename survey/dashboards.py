@@ -175,6 +175,16 @@ class StudyAnalysis:
         return self.validated.instrument
 
 
+def default_group(instrument: Instrument) -> str | None:
+    """The invariance group analysed by default: the products-or-services question, if any.
+
+    The papers contrast product and service firms, so measurement must hold across them
+    before their scores are compared.
+    """
+    question = instrument.firmographic_measuring("offering")
+    return question.id if question is not None and question.options else None
+
+
 def stored_responses(engine: Engine, questionnaire: Questionnaire) -> pd.DataFrame:
     """The completed responses (demo ones included) in the survey-export layout."""
     return store.responses_frame(engine, questionnaire, completed_only=True)
@@ -469,6 +479,7 @@ __all__ = [
     "cluster_data",
     "codebook_csv_bytes",
     "codebook_md_bytes",
+    "default_group",
     "download_name",
     "group_columns",
     "lavaan_bytes",
