@@ -147,12 +147,8 @@ def _run(key: Hashable, compute: Callable[[ProgressCallback], Any], what: str) -
         bar.empty()
 
 
-#: ``group`` of :func:`stored_analysis` that means "the default group".
-DEFAULT = "default"
-
-
 def stored_analysis(
-    context: AppContext, *, group: str | None = DEFAULT, exclude_flagged: bool = False
+    context: AppContext, *, group: str | None = dashboards.AUTO_GROUP, exclude_flagged: bool = False
 ) -> dashboards.StudyAnalysis:
     """The full validation of the completed responses, computed once per data version.
 
@@ -163,8 +159,6 @@ def stored_analysis(
     ResponsesError
         When the stored responses cannot be analysed yet (too few, for example).
     """
-    if group == DEFAULT:
-        group = dashboards.default_group(context.instrument)
     path = context.settings.instrument_path
     version = data_version(context).completed_key
     url = context.settings.database_url
@@ -256,7 +250,7 @@ def uploaded_analysis(
     *,
     instrument_text: str | None = None,
     instrument_name: str = "instrument.yaml",
-    group: str | None = None,
+    group: str | None = dashboards.AUTO_GROUP,
     exclude_flagged: bool = False,
 ) -> dashboards.StudyAnalysis:
     """The full validation of an uploaded file, computed once per content and options.

@@ -70,48 +70,35 @@ def _count_text(values: pd.Series) -> list[str]:
 
 # --------------------------------------------------------------------------- monitor
 def activity_figure(activity: pd.DataFrame) -> go.Figure:
-    """New consents, starts and completions per day (bars) and completions so far (line)."""
+    """Running totals of consents, starts and completions, day by day."""
     fig = go.Figure()
     for name, colour in (
-        ("consented", "#c6dbef"),
-        ("started", "#6baed6"),
-        ("completed", "#2171b5"),
+        ("consented", "#8fb8de"),
+        ("started", "#3d85c6"),
+        ("completed", "#0b2545"),
     ):
-        fig.add_bar(
+        fig.add_scatter(
             x=activity.index,
-            y=activity[name],
-            name=f"{name.capitalize()} that day",
-            marker_color=colour,
-            hovertemplate="%{x|%d %b %Y}: %{y}<extra>" + name + "</extra>",
+            y=activity[f"{name}_total"],
+            name=name.capitalize(),
+            mode="lines+markers",
+            line={"shape": "hv", "color": colour, "width": 2.5},
+            customdata=activity[name],
+            hovertemplate=(
+                "%{x|%d %b %Y}: %{y} so far (%{customdata} that day)<extra>" + name + "</extra>"
+            ),
         )
-    fig.add_scatter(
-        x=activity.index,
-        y=activity["completed_total"],
-        name="Completed so far",
-        mode="lines+markers",
-        line={"shape": "hv", "color": "#08306b", "width": 2.5},
-        yaxis="y2",
-        hovertemplate="%{x|%d %b %Y}: %{y} completed so far<extra></extra>",
-    )
     half_day = pd.Timedelta(hours=12)
     return _layout(
         fig,
-        "Responses per day",
-        barmode="group",
+        "Responses so far",
         xaxis={
             "type": "date",
             "tickformat": "%d %b",
             "range": [activity.index.min() - half_day, activity.index.max() + half_day],
             "dtick": 86_400_000 if len(activity) <= 14 else None,
         },
-        yaxis={"title": "respondents that day", "rangemode": "tozero"},
-        yaxis2={
-            "title": "completed so far",
-            "overlaying": "y",
-            "side": "right",
-            "rangemode": "tozero",
-            "showgrid": False,
-        },
+        yaxis={"title": "respondents", "rangemode": "tozero"},
     )
 
 

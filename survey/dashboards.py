@@ -30,6 +30,8 @@ from analysis.quality import FLAG_COLUMNS, quality_flags
 from analysis.responses import (
     ResponsesError,
     ValidatedResponses,
+    check_groups,
+    minimum_respondents,
     read_responses_csv,
     validate_responses,
 )
@@ -164,10 +166,13 @@ class StudyAnalysis:
         The responses as analysed.
     result : AnalysisResult
         Results, assignments and report sections.
+    note : str
+        Why invariance was not tested when the group was chosen automatically.
     """
 
     validated: ValidatedResponses
     result: AnalysisResult
+    note: str = ""
 
     @property
     def instrument(self) -> Instrument:
@@ -175,14 +180,41 @@ class StudyAnalysis:
         return self.validated.instrument
 
 
-def default_group(instrument: Instrument) -> str | None:
-    """The invariance group analysed by default: the products-or-services question, if any.
+#: ``group`` of :func:`analyse` meaning "the products-or-services question, if it can be tested".
+AUTO_GROUP = "auto"
 
-    The papers contrast product and service firms, so measurement must hold across them
-    before their scores are compared.
+
+def default_group(instrument: Instrument, responses: pd.DataFrame) -> tuple[str | None, str]:
+    """The invariance group analysed by default, and a note when there is none.
+
+    The papers contrast product and service firms, so measurement should hold across them
+    before their scores are compared: the question tagged ``measures: offering`` is the
+    default group when at least two of its groups are large enough for the test
+    (:func:`analysis.responses.check_groups`, small groups left out).
+
+    Returns
+    -------
+    (str or None, str)
+        The column, or None with a sentence saying why invariance is not tested.
     """
     question = instrument.firmographic_measuring("offering")
-    return question.id if question is not None and question.options else None
+    if question is None or question.id not in responses.columns:
+        return None, "The instrument has no products-or-services question to compare groups."
+    try:
+        check_groups(
+            responses,
+            question.id,
+            n_items=len(instrument.item_ids),
+            source="responses",
+            drop_small=True,
+        )
+    except ResponsesError:
+        need = minimum_respondents(len(instrument.item_ids))
+        return None, (
+            f"Invariance across '{question.id}' is not tested yet: fewer than two of its groups "
+            f"have the {need} respondents the test needs."
+        )
+    return question.id, ""
 
 
 def stored_responses(engine: Engine, questionnaire: Questionnaire) -> pd.DataFrame:
@@ -203,13 +235,17 @@ def analyse(
     """Validate responses and run the full analysis.
 
     Groups too small for the invariance test are left out with a warning (rather than
-    stopping the run), as ``smcap analyze --drop-small-groups`` does.
+    stopping the run), as ``smcap analyze --drop-small-groups`` does. With
+    ``group=AUTO_GROUP`` the group is :func:`default_group`.
 
     Raises
     ------
     ResponsesError
         When the responses cannot be analysed (the message names the row or column).
     """
+    note = ""
+    if group == AUTO_GROUP:
+        group, note = default_group(instrument, responses)
     validated = validate_responses(
         responses,
         instrument,
@@ -226,7 +262,7 @@ def analyse(
         drop_small_groups=True,
         progress=progress,
     )
-    return StudyAnalysis(validated, result)
+    return StudyAnalysis(validated, result, note)
 
 
 def read_upload(
@@ -465,6 +501,7 @@ def _section(results: dict[str, Any], key: str) -> dict[str, Any] | None:
 
 
 __all__ = [
+    "AUTO_GROUP",
     "CLUSTER_FILTERS",
     "STORED_SOURCE",
     "ClusterData",

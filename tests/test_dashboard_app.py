@@ -187,7 +187,7 @@ def test_monitor_page(demo: str) -> None:
 
 def test_validation_page_shows_results_and_offers_downloads(demo: str) -> None:
     at = open_page(start(ALICE), "analysis.py")
-    assert at.selectbox[0].value == "offering"  # the default invariance group
+    assert at.selectbox[0].value == "auto"  # offering, when its groups are large enough
     labels = {b.label for b in at.get("download_button")}
     assert labels == {
         "Report (HTML)",
@@ -207,7 +207,7 @@ def test_validation_page_shows_results_and_offers_downloads(demo: str) -> None:
         "Invariance",
     ]
     assert "Groups of **offering**" in texts(at.markdown)
-    at.selectbox[0].select_index(0).run()  # no grouping
+    at.selectbox[0].select_index(1).run()  # no grouping
     assert "no grouping column" in texts(at.info)
 
 

@@ -83,6 +83,18 @@ def test_upload_is_read_and_errors_name_the_file() -> None:
         )
 
 
+def test_default_group_is_offering_when_it_can_be_tested() -> None:
+    frame = pd.read_csv(DEMO_CSV)
+    assert dashboards.default_group(Q.instrument, frame) == ("offering", "")
+    group, note = dashboards.default_group(Q.instrument, frame.head(150))
+    assert group is None
+    assert note.startswith("Invariance across 'offering' is not tested yet")
+    small = dashboards.analyse(
+        frame.head(150), Q.instrument, source="wave1.csv", group=dashboards.AUTO_GROUP
+    )
+    assert small.note == note and small.result.results["invariance"]["status"] == "not run"
+
+
 def test_group_columns_are_the_small_categorical_ones(demo_analysis: StudyAnalysis) -> None:
     columns = dashboards.group_columns(demo_analysis.validated)
     assert {"sector", "offering", "employees", "country"} <= set(columns)

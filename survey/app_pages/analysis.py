@@ -5,6 +5,7 @@ downloads: the HTML report, results.json, the clean data (formula-safe CSV and l
 file), the codebook and an R script with the CFA's lavaan syntax.
 """
 
+import pandas as pd
 import streamlit as st
 
 from analysis.tables import (
@@ -67,16 +68,18 @@ else:
     groups = [q.id for q in instrument.firmographics if q.type == "single"]
 
 left, right = st.columns([2, 1])
-default = dashboards.default_group(instrument)
+offering = instrument.firmographic_measuring("offering")
+auto_label = (
+    f"automatic: {offering.id}, when its groups are large enough" if offering else "automatic"
+)
 group = left.selectbox(
     "Measurement invariance across",
-    [None, *groups],
-    index=groups.index(default) + 1 if default in groups else 0,
-    format_func=lambda g: "— no grouping —" if g is None else g,
+    [dashboards.AUTO_GROUP, None, *groups],
+    format_func=lambda g: {dashboards.AUTO_GROUP: auto_label, None: "— no grouping —"}.get(g, g),
     key="analysis-group",
 )
 exclude_flagged = right.checkbox(
-    "Leave out respondents flagged by the quality screens",
+    "Leave out flagged respondents",
     key="analysis-exclude",
     help="All respondents keep their scores and flags in the clean data.",
 )
@@ -162,8 +165,12 @@ with tabs[1]:
     st.dataframe(
         reliability_table(results["reliability"]),
         column_config={
-            c: st.column_config.NumberColumn(format="%.3f")
-            for c in ("alpha", "alpha_ci_low", "alpha_ci_high", "alpha_std", "omega")
+            "n_items": "items",
+            "alpha": st.column_config.NumberColumn("α", format="%.3f"),
+            "alpha_ci_low": st.column_config.NumberColumn("α 95% CI from", format="%.3f"),
+            "alpha_ci_high": st.column_config.NumberColumn("to", format="%.3f"),
+            "alpha_std": st.column_config.NumberColumn("standardised α", format="%.3f"),
+            "omega": st.column_config.NumberColumn("ω total", format="%.3f"),
         },
     )
     st.caption("Cronbach's α with Feldt's 95% CI, standardised α and McDonald's ω total (R psych).")
@@ -177,7 +184,23 @@ with tabs[2]:
     if fits.empty:
         st.warning(results["cfa"].get("reason", "The CFA was not run."))
     else:
-        st.dataframe(fits, column_config={"pvalue": st.column_config.NumberColumn(format="%.3g")})
+        shown = {
+            "n": fits["n"],
+            "χ²": fits["chisq"].map("{:,.1f}".format),
+            "df": fits["df"],
+            "p": fits["pvalue"].map("{:.3g}".format),
+            **{
+                k.upper(): [
+                    f"{v:.3f} ({w})" for v, w in zip(fits[k], fits[f"{k}_verdict"], strict=True)
+                ]
+                for k in ("cfi", "tli", "rmsea", "srmr")
+            },
+            "RMSEA 90% CI": [
+                f"{lo:.3f}–{hi:.3f}"
+                for lo, hi in zip(fits["rmsea_ci_low"], fits["rmsea_ci_high"], strict=True)
+            ],
+        }
+        st.dataframe(pd.DataFrame(shown, index=fits.index))
         st.caption("ML CFA; fit judged against Hu & Bentler (1999). Same values as lavaan.")
     for i, fig in enumerate([*figures.get("efa", ()), *figures.get("cfa", ())]):
         st.plotly_chart(fig, key=f"factor-{i}")
@@ -186,13 +209,23 @@ with tabs[3]:
     if validity.get("status") != "ok":
         st.warning(validity.get("reason", "Validity was not computed."))
     else:
-        st.dataframe(validity_table(validity))
+        st.dataframe(
+            validity_table(validity),
+            column_config={
+                "cr": st.column_config.NumberColumn("CR", format="%.3f"),
+                "ave": st.column_config.NumberColumn("AVE", format="%.3f"),
+                "sqrt_ave": st.column_config.NumberColumn("√AVE", format="%.3f"),
+                "max_htmt": st.column_config.NumberColumn("highest HTMT", format="%.3f"),
+                "max_htmt_with": "with",
+            },
+        )
+        st.caption("Convergent: CR ≥ .70 and AVE ≥ .50. Discriminant: HTMT < .85 (semTools).")
         for i, fig in enumerate(figures.get("validity", ())):
             st.plotly_chart(fig, key=f"validity-{i}")
 with tabs[4]:
     invariance = results["invariance"]
     if invariance.get("status") != "ok":
-        st.info(invariance.get("reason", "Invariance was not tested."))
+        st.info(analysis.note or invariance.get("reason", "Invariance was not tested."))
     else:
         sizes = ", ".join(f"{k} {v:,}" for k, v in invariance["group_sizes"].items())
         st.write(f"Groups of **{invariance['group']}**: {sizes}.")

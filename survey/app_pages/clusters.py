@@ -126,6 +126,11 @@ else:
                 scale=data.scale,
             )
         st.plotly_chart(figure, key="map")
+        if reviewer:
+            st.caption(
+                "Numbers are firms per area. Grey areas hold firms, but too few to show "
+                "(or a count that would reveal a small one); white areas hold none."
+            )
     with right:
         table = count_table(
             subset,
