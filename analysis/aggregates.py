@@ -351,15 +351,30 @@ def jitter(
 
 
 def stage_agreement_summary(
-    frame: pd.DataFrame, *, theory: str = "stage_theory", data: str = "stage_cluster"
+    frame: pd.DataFrame,
+    *,
+    theory: str = "stage_theory",
+    data: str = "stage_cluster",
+    min_cell: int = 1,
 ) -> dict[str, float | int] | None:
     """ARI, linear weighted kappa and exact agreement of two stage columns (no intervals).
 
-    Point estimates of :func:`analysis.agreement.stage_agreement` for a filtered subset;
-    ``None`` when fewer than two respondents have both stages.
+    Point estimates of :func:`analysis.agreement.stage_agreement` for a filtered subset.
+
+    Returns
+    -------
+    dict or None
+        ``n``, ``ari``, ``kappa_linear``, ``exact``; ``None`` when fewer than two respondents
+        have both stages, or when the share of agreeing firms would reveal a small count:
+        fewer than ``min_cell`` firms agree, or 1 to ``min_cell - 1`` disagree.
     """
+    _check_min_cell(min_cell)
     both = frame[[theory, data]].dropna()
     if len(both) < 2:
+        return None
+    same = int((both[theory] == both[data]).sum())
+    differ = len(both) - same
+    if same < min_cell or 0 < differ < min_cell:
         return None
     res = stage_agreement(both[theory], both[data], n_boot=0)
     return {"n": res.n, "ari": res.ari, "kappa_linear": res.kappa_linear, "exact": res.exact}

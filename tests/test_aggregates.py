@@ -187,6 +187,15 @@ def test_agreement_summary_matches_scikit_learn() -> None:
     assert stage_agreement_summary(frame.iloc[:1]) is None
 
 
+def test_agreement_summary_is_withheld_when_it_would_reveal_a_small_count() -> None:
+    frame = pd.DataFrame({"stage_theory": [1] * 20 + [2] * 3, "stage_cluster": [1] * 20 + [3] * 3})
+    assert stage_agreement_summary(frame)["exact"] == pytest.approx(20 / 23)
+    assert stage_agreement_summary(frame, min_cell=5) is None  # 3 firms disagree
+    agree = frame.assign(stage_cluster=frame["stage_theory"])
+    assert stage_agreement_summary(agree, min_cell=5)["exact"] == 1.0  # nobody disagrees
+    assert stage_agreement_summary(agree.iloc[:4], min_cell=5) is None  # 4 agree
+
+
 def test_docstring_examples_run() -> None:
     import doctest
 

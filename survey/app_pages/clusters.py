@@ -158,8 +158,13 @@ else:
     else:
         left, right = st.columns([1, 1])
         with left:
-            agreement = stage_agreement_summary(subset)
-            if agreement is not None:
+            agreement = stage_agreement_summary(subset, min_cell=min_cell)
+            if agreement is None:
+                st.caption(
+                    "Agreement figures are not shown for this selection: they would reveal how "
+                    "few firms agree or disagree."
+                )
+            else:
                 a, b, c = st.columns(3)
                 a.metric(
                     "ARI", f"{agreement['ari']:.2f}", help="adjusted Rand index; 1 = identical"
