@@ -164,9 +164,10 @@ def stored_analysis(
     url = context.settings.database_url
     key = ("stored", url, str(path), _mtime(path), version, group, exclude_flagged)
     questionnaire = context.questionnaire
+    db = context.engine  # resolved here: the job runs outside Streamlit's script thread
 
     def compute(progress: ProgressCallback) -> dashboards.StudyAnalysis:
-        responses = dashboards.stored_responses(engine(url), questionnaire)
+        responses = dashboards.stored_responses(db, questionnaire)
         return dashboards.analyse(
             responses,
             questionnaire.instrument,
