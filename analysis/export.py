@@ -275,6 +275,8 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
             add(col, codes, "Strategy quadrant (control x orientation)", code_labels, "nominal")
         elif col.startswith("flag_") or col in ("flagged", "is_demo"):
             add(col, _flag(series), _flag_label(col), _NO_YES, "nominal")
+        elif col == "respondent_id":
+            add(col, series.astype(str), "Respondent id", None, "nominal")
         elif col.startswith("page_time_"):
             page = col[len("page_time_") :]
             add(col, _numeric(series, col), f"Seconds on page '{pages.get(page, page)}'")

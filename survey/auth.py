@@ -42,6 +42,7 @@ Rate limiting
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import math
 import os
@@ -82,8 +83,6 @@ RESET_AFTER = timedelta(hours=1)
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 _HASHER = PasswordHasher()
-#: Verified for unknown user names so that refusing them takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 _TABLE = LoginAttempt.__table__
 
 
@@ -382,7 +381,7 @@ def attempt_login(
             )
         )
     user = users.get(key)
-    if verify_password(user.password_hash if user else _DUMMY_HASH, password) and user:
+    if verify_password(user.password_hash if user else _dummy_hash(), password) and user:
         with write_transaction(engine) as conn:
             conn.execute(delete(_TABLE).where(_TABLE.c.user_name == key))
         return LoginResult(user)
@@ -391,6 +390,13 @@ def attempt_login(
     if wait:
         message += f" Too many failed attempts: {_wait_phrase(wait)} before trying again."
     return LoginResult(None, wait, message)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified for unknown user names, so that refusing them takes as long as a wrong
+    password (made on first use, not at import)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def _ceil_seconds(delta: timedelta) -> int:
