@@ -29,9 +29,10 @@ system-deps:
 demo-data: $(STAMP)
 	$(BIN)/python -m survey.demo
 
+# Demo mode (SMCAP_DEMO=1): the demo dashboard accounts printed above work with the demo database.
 run: demo-data
-	@echo "smcap is starting on http://localhost:$(PORT) (Ctrl+C stops it)"
-	$(BIN)/streamlit run survey/app.py --server.port $(PORT) --server.address localhost \
+	@echo "smcap is starting on http://localhost:$(PORT) (dashboards: http://localhost:$(PORT)/login; Ctrl+C stops it)"
+	SMCAP_DEMO=1 $(BIN)/streamlit run survey/app.py --server.port $(PORT) --server.address localhost \
 	  --server.headless true
 
 lint: $(STAMP)

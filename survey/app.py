@@ -1,8 +1,15 @@
-"""smcap survey entry point: works out where the visit lands and runs that one page.
+"""smcap entry point: the respondent survey for everyone, the dashboards after log-in.
 
-The resume token in the URL (``?r=<token>``) decides the page (see :mod:`survey.flow`), so a
-refresh, a closed tab, a server restart or a visit days later all land where the respondent
-left off. Only the page for the current state is registered, so the address stays the same.
+The resume token in the URL (``?r=<token>``) decides the survey page (see
+:mod:`survey.flow`), so a refresh, a closed tab, a server restart or a visit days later all
+land where the respondent left off. Only the survey page for the current state is
+registered, so the address stays the same.
+
+The dashboard pages (:data:`survey.staff.DASHBOARD_PAGES`) are registered at their addresses
+(``/monitor``, ``/analysis``, ``/clusters``) for everyone, but only a logged-in account whose
+role may open a page gets the page itself: everyone else gets the log-in page at that address
+(``app_pages/login.py``), which says why. Respondents see no navigation at all; staff log in
+at ``/login`` and then see their pages in the sidebar.
 """
 
 from pathlib import Path
@@ -11,7 +18,7 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from instrument import InstrumentError
-from survey import cache, flow
+from survey import cache, flow, staff
 from survey.config import SettingsError
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
@@ -24,7 +31,6 @@ PAGE_OF: dict[flow.RouteKind, tuple[str, str]] = {
     "changed": ("resume_problem.py", "Survey link"),
 }
 
-st.set_page_config(page_title="smcap survey", page_icon=":bar_chart:", layout="centered")
 st.html(Path(__file__).with_name("style.css"))
 UNAVAILABLE = (
     "The survey is unavailable for a moment. Everything you have submitted so far is saved; "
@@ -51,7 +57,42 @@ except DBAPIError:
 
 st.session_state["route"] = where
 script, title = PAGE_OF[where.kind]
-page = st.navigation([st.Page(PAGES / script, title=title, default=True)], position="hidden")
+user = staff.current_user()
+survey = st.Page(PAGES / script, title=title, url_path="survey", default=True)
+gates: dict[str, st.Page] = {}
+dashboards: list[st.Page] = []
+for spec in staff.DASHBOARD_PAGES:
+    if staff.allowed(user, spec):
+        dashboards.append(
+            st.Page(PAGES / spec.script, title=spec.title, url_path=spec.url_path, icon=spec.icon)
+        )
+    else:  # the log-in page (or "not for your role") at the dashboard's address
+        gates[spec.url_path] = st.Page(
+            PAGES / "login.py", title=spec.title, url_path=spec.url_path, visibility="hidden"
+        )
+gates[staff.LOGIN_PATH] = st.Page(
+    PAGES / "login.py", title="Log in", url_path=staff.LOGIN_PATH, visibility="hidden"
+)
+# every registered page by address, for st.switch_page in the log-in page
+st.session_state["pages"] = {p.url_path: p for p in [survey, *dashboards, *gates.values()]}
+if user is None:
+    page = st.navigation([survey, *gates.values()], position="hidden")
+else:
+    page = st.navigation(
+        {"Dashboards": [*dashboards, *gates.values()], "Survey": [survey]}, position="sidebar"
+    )
+    with st.sidebar:
+        st.caption(f"Logged in as **{user.name}** ({user.role})")
+        st.button("Log out", on_click=staff.log_out, icon=":material/logout:")
+st.session_state["requested"] = page.url_path
+# one page configuration per run, once the page is known: dashboards use the full width
+dashboard = next((p for p in staff.DASHBOARD_PAGES if p.url_path == page.url_path), None)
+if dashboard is not None and staff.allowed(user, dashboard):
+    st.set_page_config(
+        page_title=f"{dashboard.title} · smcap", page_icon=":bar_chart:", layout="wide"
+    )
+else:
+    st.set_page_config(page_title="smcap survey", page_icon=":bar_chart:", layout="centered")
 try:
     page.run()
 except DBAPIError:

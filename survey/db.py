@@ -38,11 +38,13 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     create_engine,
     event,
     text,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -176,6 +178,25 @@ class Contact(Base):
     email: Mapped[str] = mapped_column(String(320))
 
 
+class LoginAttempt(Base):
+    """Failed dashboard log-ins of one user name (rate limiting; see :mod:`survey.auth`).
+
+    Kept in the database so that the limit holds across browser sessions and app replicas.
+    Holds no password, no IP address and nothing about respondents; a successful log-in
+    deletes the row, and rows idle for longer than the reset window are pruned.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index(None, "last_attempt_at"),)
+
+    user_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Attempts counted since the last success (or since the counter was reset).
+    failures: Mapped[int] = mapped_column(Integer)
+    last_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: No attempt for this name is checked before this time.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 def is_sqlite(url: str) -> bool:
     """True when ``url`` is an SQLite URL."""
     return make_url(url).get_backend_name() == "sqlite"
@@ -267,6 +288,21 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
     """A connection for reads (a deferred transaction, rolled back at the end)."""
     with engine.connect() as connection:
         yield connection
+
+
+def upsert_insert(dialect: str, table: Table) -> Any:
+    """``INSERT`` of ``dialect`` that supports ``on_conflict_do_update``/``_do_nothing``.
+
+    Raises
+    ------
+    ValueError
+        For a database other than SQLite or PostgreSQL.
+    """
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise ValueError(f"database dialect {dialect!r} is not supported (use SQLite or PostgreSQL)")
 
 
 def alembic_config() -> Config:

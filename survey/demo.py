@@ -6,6 +6,9 @@
    embedded demo database ``data/smcap.db``, so the completion page has a sample to compare
    with. Running it again adds nothing. A configured study database (``SMCAP_DATABASE_URL``)
    is migrated but never seeded, so simulated responses cannot mix with a real study's.
+4. With the demo database, creates the two demo dashboard accounts (random passwords,
+   ``data/demo_accounts.toml``, see :func:`survey.auth.ensure_demo_accounts`) and prints
+   them; the app accepts them only in demo mode (``SMCAP_DEMO=1``, set by ``make run``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from analysis.cli import truth_path_for
 from analysis.simulate import simulate
 from instrument import DEFAULT_INSTRUMENT, Instrument, load_instrument
 from survey import store
+from survey.auth import DEMO_ACCOUNTS_FILE, ensure_demo_accounts
 from survey.config import DEFAULT_DATABASE_URL, load_settings
 from survey.db import make_engine, migrate
 from survey.questionnaire import Questionnaire
@@ -114,6 +118,17 @@ def _native(value: object) -> object:
     return value
 
 
+def demo_accounts_text(path: Path = DEMO_ACCOUNTS_FILE) -> str:
+    """The demo dashboard accounts, created if needed, as lines for the terminal."""
+    passwords = ensure_demo_accounts(path)
+    width = max(len(name) for name in passwords)
+    lines = [
+        "dashboards: log in at /login (demo accounts, valid with `make run` only):",
+        *(f"  {name:<{width}}  password {password}" for name, password in passwords.items()),
+    ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Prepare everything ``make run`` needs."""
     csv_path = ensure_demo_csv()
@@ -125,12 +140,14 @@ def main() -> None:
         migrate(engine)
         if settings.database_url != DEFAULT_DATABASE_URL:
             print(f"database: {where} migrated (a study database: no demo responses added)")
+            print("dashboards: configure accounts first (README, 'Dashboards')")
             return
         added = seed_demo(engine, csv_path)
         total = store.count_completed(engine, instrument_id="smcap-b2b", include_demo=True)
     finally:
         engine.dispose()
     print(f"database: {where} — {added} demo responses added, {total} completed responses in all")
+    print(demo_accounts_text())
 
 
 if __name__ == "__main__":

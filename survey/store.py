@@ -19,8 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Table, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from survey.db import (
     Answer,
@@ -29,6 +28,7 @@ from survey.db import (
     PageTiming,
     Respondent,
     read_connection,
+    upsert_insert,
     utcnow,
     write_transaction,
 )
@@ -266,7 +266,7 @@ def delete_respondent(engine: Engine, respondent_id: str) -> bool:
 
 def record_decline(engine: Engine, *, instrument_id: str, instrument_version: str) -> None:
     """Add one to the anonymous decline counter (nothing about the person is stored)."""
-    stmt = _insert(engine.dialect.name, _DECLINES)
+    stmt = upsert_insert(engine.dialect.name, _DECLINES)
     stmt = stmt.on_conflict_do_update(
         index_elements=["instrument_id", "instrument_version"],
         set_={"declines": _DECLINES.c.declines + 1},
@@ -395,6 +395,110 @@ def responses_frame(
     return out.reset_index()
 
 
+@dataclass(frozen=True)
+class DataVersion:
+    """What identifies the state of a study's responses (the dashboards' cache keys).
+
+    Attributes
+    ----------
+    n_respondents, n_completed : int
+        Respondents who consented; those who completed.
+    last_update, last_completion : datetime or None
+        Latest change to any response; latest completion.
+    declines : int
+        Declined consents.
+    """
+
+    n_respondents: int
+    n_completed: int
+    last_update: datetime | None
+    last_completion: datetime | None
+    declines: int
+
+    @property
+    def responses_key(self) -> str:
+        """Changes whenever anything changes: a consent, an answer, a completion, a decline."""
+        return f"{self.n_respondents}|{self.last_update}|{self.declines}"
+
+    @property
+    def completed_key(self) -> str:
+        """Changes when a response is completed or a completed one is withdrawn.
+
+        Completed responses are frozen (:func:`save_page`), so the analysis of the completed
+        responses stays valid while others are still answering.
+        """
+        return f"{self.n_completed}|{self.last_completion}"
+
+
+def data_version(engine: Engine, *, instrument_id: str) -> DataVersion:
+    """The current :class:`DataVersion` of an instrument's responses (two small queries)."""
+    completed = _RESPONDENTS.c.completed_at
+    query = select(
+        func.count(),
+        func.count(completed),
+        func.max(_RESPONDENTS.c.updated_at),
+        func.max(completed),
+    ).where(_RESPONDENTS.c.instrument_id == instrument_id)
+    with read_connection(engine) as conn:
+        n, n_done, last, last_done = conn.execute(query).one()
+    return DataVersion(
+        n_respondents=int(n),
+        n_completed=int(n_done),
+        last_update=last,
+        last_completion=last_done,
+        declines=decline_count(engine, instrument_id=instrument_id),
+    )
+
+
+def progress_frame(engine: Engine, *, instrument_id: str) -> pd.DataFrame:
+    """Every respondent's progress (no answers): one row per respondent who consented.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``respondent_id``: ``instrument_version``, ``is_demo``, ``consented_at``,
+        ``started_at``, ``completed_at`` (aware UTC, missing when not yet) and
+        ``current_page``.
+    """
+    cols = [
+        _RESPONDENTS.c.id,
+        _RESPONDENTS.c.instrument_version,
+        _RESPONDENTS.c.is_demo,
+        _RESPONDENTS.c.consented_at,
+        _RESPONDENTS.c.started_at,
+        _RESPONDENTS.c.completed_at,
+        _RESPONDENTS.c.current_page,
+    ]
+    with read_connection(engine) as conn:
+        rows = conn.execute(
+            select(*cols).where(_RESPONDENTS.c.instrument_id == instrument_id)
+        ).all()
+    names = ["respondent_id", *(c.name for c in cols[1:])]
+    frame = pd.DataFrame(rows, columns=names).set_index("respondent_id").sort_index()
+    frame["is_demo"] = frame["is_demo"].astype(bool)
+    for column in ("consented_at", "started_at", "completed_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def page_timings(engine: Engine, *, instrument_id: str) -> pd.DataFrame:
+    """Seconds per respondent and page (pages left at least once), in long form.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``respondent_id``, ``page_id``, ``seconds``, ``visits``.
+    """
+    query = select(
+        _TIMINGS.c.respondent_id, _TIMINGS.c.page_id, _TIMINGS.c.seconds, _TIMINGS.c.visits
+    ).join(_RESPONDENTS, _RESPONDENTS.c.id == _TIMINGS.c.respondent_id)
+    query = query.where(_RESPONDENTS.c.instrument_id == instrument_id)
+    with read_connection(engine) as conn:
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["respondent_id", "page_id", "seconds", "visits"])
+    return frame.astype({"seconds": float, "visits": int})
+
+
 def save_contact(engine: Engine, *, instrument_id: str, email: str) -> None:
     """Store an e-mail address for the study's findings, unlinked from any response.
 
@@ -483,14 +587,6 @@ def import_completed(
 
 
 # --------------------------------------------------------------------------- helpers
-def _insert(dialect: str, table: Table) -> Any:
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise ValueError(f"database dialect {dialect!r} is not supported (use SQLite or PostgreSQL)")
-
-
 def _lock_respondent(conn: Connection, respondent_id: str) -> dict[str, Any]:
     query = select(_RESPONDENTS).where(_RESPONDENTS.c.id == respondent_id)
     if conn.dialect.name == "postgresql":
@@ -523,7 +619,7 @@ def _write_answers(
     given = [_answer_row(respondent_id, k, v, now) for k, v in answers.items() if v is not None]
     cleared = [k for k, v in answers.items() if v is None]
     if given:
-        stmt = _insert(conn.dialect.name, _ANSWERS)
+        stmt = upsert_insert(conn.dialect.name, _ANSWERS)
         excluded = stmt.excluded
         stmt = stmt.on_conflict_do_update(
             index_elements=["respondent_id", "item_id"],
@@ -546,7 +642,7 @@ def _write_answers(
 
 
 def _add_timing(conn: Connection, respondent_id: str, page_id: str, seconds: float) -> None:
-    stmt = _insert(conn.dialect.name, _TIMINGS)
+    stmt = upsert_insert(conn.dialect.name, _TIMINGS)
     stmt = stmt.on_conflict_do_update(
         index_elements=["respondent_id", "page_id"],
         set_={

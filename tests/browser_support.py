@@ -35,13 +35,15 @@ CHROMIUM_ARGS = [
 ]
 #: Ports the survey's browser tests may use.
 PORT_RANGE = range(8600, 8650)
+#: Ports the dashboard browser tests and benchmark may use.
+DASHBOARD_PORTS = range(8650, 8700)
 #: Milliseconds to wait for a page after a click (the CPU may be shared).
 WAIT_MS = 30_000
 
 
-def free_port() -> int:
-    """A free TCP port in :data:`PORT_RANGE` (tried in random order)."""
-    ports = list(PORT_RANGE)
+def free_port(port_range: range = PORT_RANGE) -> int:
+    """A free TCP port in ``port_range`` (tried in random order)."""
+    ports = list(port_range)
     random.shuffle(ports)
     for port in ports:
         with socket.socket() as sock:
@@ -50,16 +52,23 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError(f"no free port in {PORT_RANGE.start}-{PORT_RANGE.stop - 1}")
+    raise RuntimeError(f"no free port in {port_range.start}-{port_range.stop - 1}")
 
 
 class AppServer:
     """``streamlit run survey/app.py`` on a port, with its own database URL."""
 
-    def __init__(self, database_url: str, port: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        port: int,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.database_url = database_url
         self.port = port
         self.log_path = log_path
+        self.env = dict(env or {})
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -69,6 +78,7 @@ class AppServer:
     def start(self, timeout: float = 60.0) -> AppServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SMCAP_")}
         env["SMCAP_DATABASE_URL"] = self.database_url
+        env.update(self.env)
         command = [
             sys.executable,
             "-m",
@@ -116,9 +126,15 @@ class AppServer:
 
 
 @contextmanager
-def running_app(database_url: str, log_path: Path) -> Iterator[AppServer]:
-    """A started app server, stopped afterwards."""
-    server = AppServer(database_url, free_port(), log_path).start()
+def running_app(
+    database_url: str,
+    log_path: Path,
+    *,
+    env: dict[str, str] | None = None,
+    port_range: range = PORT_RANGE,
+) -> Iterator[AppServer]:
+    """A started app server (extra environment ``env``), stopped afterwards."""
+    server = AppServer(database_url, free_port(port_range), log_path, env).start()
     try:
         yield server
     finally:

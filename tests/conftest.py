@@ -8,6 +8,7 @@ import pytest
 
 from analysis.simulate import Simulation, simulate
 from instrument import DEFAULT_INSTRUMENT, Instrument, load_instrument
+from tests.dashboard_support import demo_analysis, demo_db_url  # noqa: F401  (dashboard fixtures)
 from tests.db_support import postgres_url, survey_db_url, survey_engine  # noqa: F401  (survey DB fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -32,7 +32,7 @@ def test_upgrade_head_on_an_empty_database_yields_the_orm_schema(survey_db_url: 
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
-            assert context.get_current_revision() == "0001"
+            assert context.get_current_revision() == "0002"
             tables = set(inspect(conn).get_table_names())
         assert tables == set(Base.metadata.tables) | {"alembic_version"}
     finally:
@@ -133,7 +133,7 @@ def test_concurrent_migrations_do_not_collide(survey_db_url: str) -> None:
         assert errors == []
         with engines[0].connect() as conn:
             context = MigrationContext.configure(conn)
-            assert context.get_current_revision() == "0001"
+            assert context.get_current_revision() == "0002"
             assert compare_metadata(context, Base.metadata) == []
     finally:
         for engine in engines:

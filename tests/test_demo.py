@@ -75,3 +75,13 @@ def test_main_seeds_only_the_embedded_demo_database(
     monkeypatch.setenv("SMCAP_DATABASE_URL", demo_url)
     demo.main()
     assert "400 demo responses added" in capsys.readouterr().out
+
+
+def test_demo_accounts_are_created_once_and_printed(tmp_path: Path) -> None:
+    path = tmp_path / "demo_accounts.toml"
+    first = demo.demo_accounts_text(path)
+    assert first == demo.demo_accounts_text(path)  # the same passwords every run
+    assert "log in at /login" in first
+    lines = first.splitlines()[1:]
+    assert [line.split()[0] for line in lines] == ["researcher", "reviewer"]
+    assert all(len(line.split()[-1]) >= 16 for line in lines)

@@ -220,3 +220,53 @@ def test_responses_frame_round_trips_the_demo_export(survey_engine: Engine) -> N
     assert row["sector"] == "other" and pd.isna(row["op_ai_1"]) and pd.isna(row["completed_at"])
     real = store.responses_frame(survey_engine, questionnaire, include_demo=False)
     assert real.empty and list(real.columns) == list(frame.columns)
+
+
+def test_data_version_changes_with_answers_completions_and_declines(
+    survey_engine: Engine,
+) -> None:
+    empty = store.data_version(survey_engine, instrument_id="mini")
+    assert (empty.n_respondents, empty.n_completed, empty.last_update) == (0, 0, None)
+    respondent, _ = new(survey_engine)
+    started = store.data_version(survey_engine, instrument_id="mini")
+    assert started.responses_key != empty.responses_key
+    assert started.completed_key == empty.completed_key  # nothing completed yet
+    later = T0 + timedelta(minutes=5)
+    store.save_page(survey_engine, respondent.id, page_id="p1", answers={"q": 2}, now=later)
+    answered = store.data_version(survey_engine, instrument_id="mini")
+    assert answered.last_update == later and answered.completed_key == empty.completed_key
+    done = T0 + timedelta(minutes=9)
+    store.save_page(survey_engine, respondent.id, page_id="p1", answers={}, complete=True, now=done)
+    completed = store.data_version(survey_engine, instrument_id="mini")
+    assert completed.n_completed == 1 and completed.last_completion == done
+    assert completed.completed_key != answered.completed_key
+    store.record_decline(survey_engine, instrument_id="mini", instrument_version="0.1")
+    declined = store.data_version(survey_engine, instrument_id="mini")
+    assert declined.responses_key != completed.responses_key and declined.declines == 1
+    store.delete_respondent(survey_engine, respondent.id)
+    withdrawn = store.data_version(survey_engine, instrument_id="mini")
+    assert withdrawn.completed_key != declined.completed_key
+
+
+def test_progress_and_page_timings_frames(survey_engine: Engine) -> None:
+    first, _ = new(survey_engine)
+    second, _ = new(survey_engine, now=T0 + timedelta(hours=1))
+    store.save_page(
+        survey_engine,
+        first.id,
+        page_id="p1",
+        answers={"q": 1},
+        move_to="p2",
+        now=T0 + timedelta(seconds=42),
+    )
+    progress = store.progress_frame(survey_engine, instrument_id="mini")
+    assert list(progress.index) == sorted([first.id, second.id])
+    assert progress.loc[first.id, "current_page"] == "p2"
+    assert progress.loc[first.id, "started_at"] == T0 + timedelta(seconds=42)
+    assert pd.isna(progress.loc[second.id, "started_at"])
+    assert not progress["is_demo"].any()
+    timings = store.page_timings(survey_engine, instrument_id="mini")
+    assert timings.to_dict("records") == [
+        {"respondent_id": first.id, "page_id": "p1", "seconds": 42.0, "visits": 1}
+    ]
+    assert store.page_timings(survey_engine, instrument_id="other").empty

@@ -1,0 +1,233 @@
+"""Validation page (researchers): the full analysis of the stored or an uploaded data set.
+
+Shows the scorecard, reliability, factor structure, validity and invariance, and offers the
+downloads: the HTML report, results.json, the clean data (formula-safe CSV and labelled SPSS
+file), the codebook and an R script with the CFA's lavaan syntax.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from analysis.tables import (
+    fit_table,
+    invariance_table,
+    reliability_table,
+    scorecard_table,
+    validity_table,
+)
+from survey import cache, charts, dashboards
+from survey.dashboards import InstrumentError, ResponsesError
+
+context = cache.app_context()
+version = cache.data_version(context)
+st.title("Validation")
+
+STORED, UPLOAD = "stored", "upload"
+source = st.radio(
+    "Data",
+    [STORED, UPLOAD],
+    format_func={
+        STORED: f"Stored survey responses ({version.n_completed:,} completed)",
+        UPLOAD: "Upload a responses CSV (and optionally its instrument)",
+    }.__getitem__,
+    horizontal=True,
+    key="analysis-source",
+)
+
+upload = None
+if source == UPLOAD:
+    left, right = st.columns(2)
+    upload = left.file_uploader("Responses (CSV, one row per respondent)", type=["csv", "txt"])
+    yaml_file = right.file_uploader(
+        "Instrument (YAML; default: the study's instrument)", type=["yaml", "yml"]
+    )
+    if upload is None:
+        st.info("Upload a CSV file with a column per item id to validate it.")
+        st.stop()
+    yaml_name = yaml_file.name if yaml_file is not None else "instrument.yaml"
+    try:
+        yaml_text = yaml_file.getvalue().decode("utf-8") if yaml_file is not None else None
+        responses, instrument = cache.uploaded_responses(
+            context,
+            upload.getvalue(),
+            upload.name,
+            instrument_text=yaml_text,
+            instrument_name=yaml_name,
+        )
+    except (ResponsesError, InstrumentError, UnicodeDecodeError) as exc:
+        st.error(f"The file cannot be analysed:\n\n```\n{exc}\n```")
+        st.stop()
+    skip = {*instrument.item_ids, *(a.id for a in instrument.attention_checks)}
+    groups = [
+        str(c)
+        for c in responses.columns
+        if c not in skip and 2 <= responses[c].nunique(dropna=True) <= dashboards.MAX_GROUPS
+    ]
+else:
+    instrument = context.instrument
+    groups = [q.id for q in instrument.firmographics if q.type == "single"]
+
+left, right = st.columns([2, 1])
+offering = instrument.firmographic_measuring("offering")
+auto_label = (
+    f"automatic: {offering.id}, when its groups are large enough" if offering else "automatic"
+)
+group = left.selectbox(
+    "Measurement invariance across",
+    [dashboards.AUTO_GROUP, None, *groups],
+    format_func=lambda g: {dashboards.AUTO_GROUP: auto_label, None: "— no grouping —"}.get(g, g),
+    key="analysis-group",
+)
+exclude_flagged = right.checkbox(
+    "Leave out flagged respondents",
+    key="analysis-exclude",
+    help="All respondents keep their scores and flags in the clean data.",
+)
+
+try:
+    if source == UPLOAD:
+        analysis = cache.uploaded_analysis(
+            context,
+            upload.getvalue(),
+            upload.name,
+            instrument_text=yaml_text,
+            instrument_name=yaml_name,
+            group=group,
+            exclude_flagged=exclude_flagged,
+        )
+    else:
+        analysis = cache.stored_analysis(context, group=group, exclude_flagged=exclude_flagged)
+except ResponsesError as exc:
+    st.error(f"The responses cannot be analysed:\n\n```\n{exc}\n```")
+    st.stop()
+
+results = analysis.result.results
+st.caption(
+    f"{results['n_respondents']:,} respondents analysed (of {results['n_respondents_total']:,}) "
+    f"· {results['instrument']['id']} {results['instrument']['version']} · seed {results['seed']}"
+)
+if analysis.result.warnings:
+    with st.expander(f"{len(analysis.result.warnings)} warning(s)"):
+        st.markdown("\n".join(f"- {w}" for w in analysis.result.warnings))
+
+# --------------------------------------------------------------------------- downloads
+st.subheader("Downloads")
+with st.container(horizontal=True):
+    files = (
+        ("Report (HTML)", "report.html", "text/html", dashboards.report_bytes),
+        ("Results (JSON)", "results.json", "application/json", dashboards.results_bytes),
+        ("Clean data (CSV)", "clean_data.csv", "text/csv", dashboards.clean_csv_bytes),
+        (
+            "Clean data (SPSS .sav)",
+            "clean_data.sav",
+            "application/x-spss-sav",
+            dashboards.clean_sav_bytes,
+        ),
+        ("lavaan model (R)", "cfa_lavaan.R", "text/plain", dashboards.lavaan_bytes),
+    )
+    for label, suffix, mime, make in files:
+        st.download_button(
+            label,
+            data=lambda make=make: make(analysis),
+            file_name=dashboards.download_name(analysis, suffix),
+            mime=mime,
+            on_click="ignore",
+            icon=":material/download:",
+        )
+    inst = analysis.instrument
+    st.download_button(
+        "Codebook (CSV)",
+        data=lambda: dashboards.codebook_csv_bytes(inst),
+        file_name=dashboards.download_name(analysis, "codebook.csv"),
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    st.download_button(
+        "Codebook (Markdown)",
+        data=lambda: dashboards.codebook_md_bytes(inst),
+        file_name=dashboards.download_name(analysis, "codebook.md"),
+        mime="text/markdown",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+# --------------------------------------------------------------------------- results
+figures = {s.key: s.figures for s in analysis.result.sections}
+tabs = st.tabs(["Scorecard", "Reliability", "Factor structure", "Validity", "Invariance"])
+with tabs[0]:
+    card = results.get("generalisability")
+    if card:
+        st.table(charts.scorecard_styler(scorecard_table(card)))
+    else:
+        st.info("The generalisability scorecard was not computed.")
+with tabs[1]:
+    st.dataframe(
+        reliability_table(results["reliability"]),
+        column_config={
+            "n_items": "items",
+            "alpha": st.column_config.NumberColumn("α", format="%.3f"),
+            "alpha_ci_low": st.column_config.NumberColumn("α 95% CI from", format="%.3f"),
+            "alpha_ci_high": st.column_config.NumberColumn("to", format="%.3f"),
+            "alpha_std": st.column_config.NumberColumn("standardised α", format="%.3f"),
+            "omega": st.column_config.NumberColumn("ω total", format="%.3f"),
+        },
+    )
+    st.caption("Cronbach's α with Feldt's 95% CI, standardised α and McDonald's ω total (R psych).")
+with tabs[2]:
+    sa, efa = results["sampling_adequacy"], results["efa"]
+    a, b, c = st.columns(3)
+    a.metric("KMO", f"{sa['kmo']:.2f}", help=sa.get("kmo_label"))
+    b.metric("Factors (parallel analysis)", efa["n_factors_parallel"])
+    c.metric("Constructs in the instrument", efa["n_factors_theory"])
+    fits = fit_table(results["cfa"])
+    if fits.empty:
+        st.warning(results["cfa"].get("reason", "The CFA was not run."))
+    else:
+        shown = {
+            "n": fits["n"],
+            "χ²": fits["chisq"].map("{:,.1f}".format),
+            "df": fits["df"],
+            "p": fits["pvalue"].map("{:.3g}".format),
+            **{
+                k.upper(): [
+                    f"{v:.3f} ({w})" for v, w in zip(fits[k], fits[f"{k}_verdict"], strict=True)
+                ]
+                for k in ("cfi", "tli", "rmsea", "srmr")
+            },
+            "RMSEA 90% CI": [
+                f"{lo:.3f}–{hi:.3f}"
+                for lo, hi in zip(fits["rmsea_ci_low"], fits["rmsea_ci_high"], strict=True)
+            ],
+        }
+        st.dataframe(pd.DataFrame(shown, index=fits.index))
+        st.caption("ML CFA; fit judged against Hu & Bentler (1999). Same values as lavaan.")
+    for i, fig in enumerate([*figures.get("efa", ()), *figures.get("cfa", ())]):
+        st.plotly_chart(fig, key=f"factor-{i}")
+with tabs[3]:
+    validity = results["validity"]
+    if validity.get("status") != "ok":
+        st.warning(validity.get("reason", "Validity was not computed."))
+    else:
+        st.dataframe(
+            validity_table(validity),
+            column_config={
+                "cr": st.column_config.NumberColumn("CR", format="%.3f"),
+                "ave": st.column_config.NumberColumn("AVE", format="%.3f"),
+                "sqrt_ave": st.column_config.NumberColumn("√AVE", format="%.3f"),
+                "max_htmt": st.column_config.NumberColumn("highest HTMT", format="%.3f"),
+                "max_htmt_with": "with",
+            },
+        )
+        st.caption("Convergent: CR ≥ .70 and AVE ≥ .50. Discriminant: HTMT < .85 (semTools).")
+        for i, fig in enumerate(figures.get("validity", ())):
+            st.plotly_chart(fig, key=f"validity-{i}")
+with tabs[4]:
+    invariance = results["invariance"]
+    if invariance.get("status") != "ok":
+        st.info(analysis.note or invariance.get("reason", "Invariance was not tested."))
+    else:
+        sizes = ", ".join(f"{k} {v:,}" for k, v in invariance["group_sizes"].items())
+        st.write(f"Groups of **{invariance['group']}**: {sizes}.")
+        st.dataframe(invariance_table(invariance))
+        st.caption("Invariant when ΔCFI ≥ −.010 and ΔRMSEA ≤ .015 (Chen, 2007).")

@@ -1,0 +1,222 @@
+"""Cluster dashboard (researchers and reviewers): stages, strategy quadrants, filters.
+
+Reviewers see aggregates only: no respondent rows, the quadrant map as counts per area, and
+every count below 5 hidden (with the cells that would reveal it); a filter setting that leaves
+fewer than 5 firms shows nothing but a message. Researchers see the same charts unsuppressed,
+and the map as individual (jittered) firms.
+"""
+
+import streamlit as st
+
+from analysis.aggregates import (
+    MIN_CELL,
+    apply_filters,
+    binned_map,
+    category_counts,
+    count_table,
+    jitter,
+    map_edges,
+    stage_agreement_summary,
+    stage_profiles,
+)
+from analysis.stability import JACCARD_STABLE
+from analysis.tables import scorecard_table
+from instrument import LEVELS, QUADRANTS
+from survey import cache, charts, staff
+from survey.dashboards import ResponsesError
+
+context = cache.app_context()
+user = staff.current_user()
+reviewer = user is None or user.role != "researcher"
+min_cell = MIN_CELL if reviewer else 1
+
+st.title("Stages and strategies")
+try:
+    data = cache.clusters(context)
+except ResponsesError as exc:
+    st.info(f"There is nothing to show yet: the stored responses cannot be analysed.\n\n{exc}")
+    st.stop()
+
+# --------------------------------------------------------------------------- filters
+choices = {}
+with st.container(horizontal=True):
+    for f in data.filters:
+        labels = dict(f.options)
+        choices[f.column] = st.multiselect(
+            f.label,
+            [value for value, _ in f.options],
+            format_func=labels.__getitem__,
+            placeholder="All",
+            key=f"filter-{f.column}",
+        )
+stage_sources = {"stage_cluster": "Data-driven profiles", "stage_theory": "The theory's stage rule"}
+if data.stages is None:
+    stage_sources.pop("stage_cluster")
+stage_column = st.radio(
+    "Stages from",
+    list(stage_sources),
+    format_func=stage_sources.__getitem__,
+    horizontal=True,
+    key="stage-source",
+)
+subset = apply_filters(data.respondents, choices)
+n = len(subset)
+filtered = any(choices.values())
+
+if n < min_cell:
+    st.metric("Firms matching the filters", "fewer than 5")
+    st.info(
+        "Too few firms match these filters to show their results without risking that "
+        "someone recognises them. Please widen the filters (choose more sectors, sizes or "
+        "countries, or clear one)."
+    )
+else:
+    st.metric(
+        "Firms matching the filters" if filtered else "Firms analysed",
+        f"{n:,}",
+        help=f"of {data.n_total:,} respondents analysed",
+    )
+    if reviewer:
+        st.caption(
+            "Aggregates only: counts below 5 firms, and the counts that would reveal them, "
+            "are shown as 'hidden'."
+        )
+    stage_name = stage_sources[stage_column]
+    left, right = st.columns(2)
+    with left:
+        sizes = category_counts(subset[stage_column], [1, 2, 3, 4], min_cell=min_cell)
+        st.plotly_chart(
+            charts.stage_sizes_figure(sizes, title=f"Firms per stage ({stage_name.lower()})"),
+            key="sizes",
+        )
+    with right:
+        levels = [f"level_{lv}" for lv in LEVELS if f"level_{lv}" in subset.columns]
+        profiles = stage_profiles(subset, stage=stage_column, levels=levels, min_cell=min_cell)
+        profiles["level"] = profiles["level"].str.removeprefix("level_")
+        st.plotly_chart(
+            charts.profiles_figure(
+                profiles, title="Stage profiles: mean level scores with 95% CIs"
+            ),
+            key="profiles",
+        )
+    left, right = st.columns(2)
+    with left:
+        if reviewer:
+            low, high = data.scale
+            c_cut, o_cut = data.quadrant_cuts
+            binned = binned_map(
+                subset["axis_orientation"],
+                subset["axis_control"],
+                x_edges=map_edges(low, high, [o_cut]),
+                y_edges=map_edges(low, high, [c_cut]),
+                x_cut=o_cut,
+                y_cut=c_cut,
+                min_cell=min_cell,
+            )
+            figure = charts.quadrant_density_figure(
+                binned, cuts=data.quadrant_cuts, scale=data.scale
+            )
+        else:
+            points = jitter(subset, ["axis_orientation", "axis_control"], random_state=7)
+            figure = charts.quadrant_points_figure(
+                points,
+                colour_by="sector",
+                labels=data.sector_labels,
+                cuts=data.quadrant_cuts,
+                scale=data.scale,
+            )
+        st.plotly_chart(figure, key="map")
+        if reviewer:
+            st.caption(
+                "Numbers are firms per area. Grey areas hold firms, but too few to show "
+                "(or a count that would reveal a small one); white areas hold none."
+            )
+    with right:
+        table = count_table(
+            subset,
+            stage_column,
+            "quadrant",
+            row_values=[1, 2, 3, 4],
+            column_values=list(QUADRANTS),
+            min_cell=min_cell,
+        )
+        st.plotly_chart(
+            charts.count_heatmap(
+                table,
+                title=f"Stage × quadrant ({stage_name.lower()})",
+                x_labels=[charts.QUADRANT_NAMES[q] for q in QUADRANTS],
+                y_labels=[f"Stage {s}" for s in table.index],
+                x_title="strategy quadrant",
+                y_title="stage",
+            ),
+            key="stage-quadrant",
+        )
+
+    st.subheader("Do the data-driven stages agree with the theory?")
+    if data.stages is None:
+        st.info("The stage analysis was not run, so there are no data-driven stages to compare.")
+    else:
+        left, right = st.columns([1, 1])
+        with left:
+            agreement = stage_agreement_summary(subset, min_cell=min_cell)
+            if agreement is None:
+                st.caption(
+                    "Agreement figures are not shown for this selection: they would reveal how "
+                    "few firms agree or disagree."
+                )
+            else:
+                a, b, c = st.columns(3)
+                a.metric(
+                    "ARI", f"{agreement['ari']:.2f}", help="adjusted Rand index; 1 = identical"
+                )
+                b.metric(
+                    "Weighted kappa",
+                    f"{agreement['kappa_linear']:.2f}",
+                    help="Cohen's kappa, linear weights",
+                )
+                c.metric("Same stage", f"{agreement['exact']:.0%}")
+            cross = count_table(
+                subset,
+                "stage_theory",
+                "stage_cluster",
+                row_values=[1, 2, 3, 4],
+                column_values=[1, 2, 3, 4],
+                min_cell=min_cell,
+            )
+            st.plotly_chart(
+                charts.count_heatmap(
+                    cross,
+                    title="Theory stage × data-driven stage",
+                    x_labels=[f"Profile {s}" for s in cross.columns],
+                    y_labels=[f"Theory {s}" for s in cross.index],
+                    x_title="data-driven stage",
+                    y_title="theory stage",
+                ),
+                key="agreement",
+            )
+        with right:
+            jaccard = data.stages.get("jaccard")
+            if jaccard:
+                st.plotly_chart(
+                    charts.jaccard_figure(jaccard["per_stage"], stable=JACCARD_STABLE),
+                    key="stability",
+                )
+            ps = data.stages.get("prediction_strength")
+            if ps:
+                st.metric(
+                    "Prediction strength",
+                    f"{ps['value']:.2f}",
+                    help="split-half replicability; ≥ 0.80 means strong (Tibshirani & Walther)",
+                )
+            st.caption(
+                "Stability and prediction strength describe the profiles fitted to all "
+                f"{data.n_total:,} respondents; they do not change with the filters. "
+                + str(data.stages.get("summary", ""))
+            )
+
+st.subheader("How far does the model generalise?")
+if data.generalisability is None:
+    st.info("The generalisability scorecard was not computed.")
+else:
+    st.table(charts.scorecard_styler(scorecard_table(data.generalisability)))
+    st.caption(f"All {data.n_total:,} respondents analysed; not affected by the filters.")

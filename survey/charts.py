@@ -1,0 +1,431 @@
+"""Plotly figures of the dashboards, drawn from the tables that :mod:`analysis` returns.
+
+No Streamlit and no numbers of their own: each function takes a labelled table and draws it.
+Hidden (suppressed) counts arrive as missing values and are drawn as "hidden", never as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from pandas.io.formats.style import Styler
+
+from analysis.aggregates import BinnedMap
+from instrument import QUADRANTS
+
+#: Colours of stages 1–4 (light to dark: maturity).
+STAGE_COLOURS = ("#8fb8de", "#3d85c6", "#1c4f8a", "#0b2545")
+#: Qualitative colours (sectors), colour-blind safe (Okabe–Ito).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+QUADRANT_NAMES: dict[str, str] = {
+    "call_to_action": "Call to Action",
+    "dissemination": "Dissemination",
+    "thought_leadership": "Thought Leadership",
+    "co_creation": "Co-creation",
+}
+LEVEL_NAMES: dict[str, str] = {
+    "operational": "Operational",
+    "dynamic": "Dynamic",
+    "adaptive": "Adaptive",
+    "networking": "Networking",
+}
+HIDDEN = "hidden"
+_X_AXIS = "Orientation (acquisition → relationship)"
+_Y_AXIS = "Control (centralised → decentralised)"
+
+
+def _layout(fig: go.Figure, title: str, *, height: int = 360, **kwargs: Any) -> go.Figure:
+    options = {"legend": {"orientation": "h", "y": -0.18}, **kwargs}
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 46, "b": 10},
+        template="plotly_white",
+        **options,
+    )
+    return fig
+
+
+def _hidden_layer(x: Sequence[Any], y: Sequence[Any], counts: np.ndarray) -> go.Heatmap:
+    """Grey cells where a count is hidden, under the counts' own heatmap."""
+    return go.Heatmap(
+        x=list(x),
+        y=list(y),
+        z=np.where(np.isnan(counts), 1.0, np.nan),
+        colorscale=[[0, "#e6e6e6"], [1, "#e6e6e6"]],
+        showscale=False,
+        hoverinfo="skip",
+        xgap=2,
+        ygap=2,
+    )
+
+
+def _count_text(values: pd.Series) -> list[str]:
+    return [HIDDEN if pd.isna(v) else f"{int(v):,}" for v in values]
+
+
+# --------------------------------------------------------------------------- monitor
+def activity_figure(activity: pd.DataFrame) -> go.Figure:
+    """Running totals of consents, starts and completions, day by day."""
+    fig = go.Figure()
+    for name, colour in (
+        ("consented", "#8fb8de"),
+        ("started", "#3d85c6"),
+        ("completed", "#0b2545"),
+    ):
+        fig.add_scatter(
+            x=activity.index,
+            y=activity[f"{name}_total"],
+            name=name.capitalize(),
+            mode="lines+markers",
+            line={"shape": "hv", "color": colour, "width": 2.5},
+            customdata=activity[name],
+            hovertemplate=(
+                "%{x|%d %b %Y}: %{y} so far (%{customdata} that day)<extra>" + name + "</extra>"
+            ),
+        )
+    half_day = pd.Timedelta(hours=12)
+    return _layout(
+        fig,
+        "Responses so far",
+        xaxis={
+            "type": "date",
+            "tickformat": "%d %b",
+            "range": [activity.index.min() - half_day, activity.index.max() + half_day],
+            "dtick": 86_400_000 if len(activity) <= 14 else None,
+        },
+        yaxis={"title": "respondents", "rangemode": "tozero"},
+    )
+
+
+def funnel_figure(funnel: pd.DataFrame) -> go.Figure:
+    """Respondents who reached each page, and how many of those who consented that is."""
+    labels = [
+        f"{i + 1}. {t}" if step != "completed" else t
+        for i, (step, t) in enumerate(funnel["title"].items())
+    ]
+    text = [
+        f"{n:,} ({share:.0%})" if not np.isnan(share) else f"{n:,}"
+        for n, share in zip(funnel["reached"], funnel["share"], strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            y=labels,
+            x=funnel["reached"],
+            orientation="h",
+            text=text,
+            textposition="auto",
+            marker_color=["#4292c6"] * (len(funnel) - 1) + ["#08306b"],
+            hovertemplate="%{y}: %{x} respondents<extra></extra>",
+        )
+    )
+    return _layout(
+        fig,
+        "Completion funnel: respondents who reached each page",
+        yaxis={"autorange": "reversed"},
+        xaxis={"title": "respondents", "rangemode": "tozero"},
+        showlegend=False,
+    )
+
+
+def page_time_figure(page_times: pd.DataFrame) -> go.Figure:
+    """Median seconds per page with the interquartile range."""
+    median = page_times["median"]
+    labels = [f"{i + 1}. {t}" for i, t in enumerate(page_times["title"])]
+    fig = go.Figure(
+        go.Bar(
+            y=labels,
+            x=median,
+            orientation="h",
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": page_times["q3"] - median,
+                "arrayminus": median - page_times["q1"],
+                "color": "#555",
+            },
+            marker_color="#4292c6",
+            customdata=page_times[["n", "q1", "q3"]].to_numpy(),
+            hovertemplate=(
+                "%{y}<br>median %{x:.0f} s (quartiles %{customdata[1]:.0f}–%{customdata[2]:.0f} s)"
+                "<br>%{customdata[0]} respondents<extra></extra>"
+            ),
+        )
+    )
+    return _layout(
+        fig,
+        "Time per page: median and quartiles",
+        xaxis={"title": "seconds", "rangemode": "tozero"},
+        yaxis={"autorange": "reversed"},
+        showlegend=False,
+    )
+
+
+def quality_figure(quality: pd.DataFrame) -> go.Figure:
+    """Completed responses flagged by each data-quality screen."""
+    rows = quality.drop(index="flagged", errors="ignore")
+    fig = go.Figure(
+        go.Bar(
+            y=rows["screen"],
+            x=rows["n"],
+            orientation="h",
+            text=[f"{n} ({s:.1%})" for n, s in zip(rows["n"], rows["share"], strict=True)],
+            textposition="auto",
+            marker_color="#D55E00",
+            hovertemplate="%{y}: %{x}<extra></extra>",
+        )
+    )
+    return _layout(
+        fig,
+        "Quality flags among completed responses",
+        yaxis={"autorange": "reversed"},
+        xaxis={"title": "respondents", "rangemode": "tozero"},
+        showlegend=False,
+        height=300,
+    )
+
+
+# --------------------------------------------------------------------------- clusters
+def stage_sizes_figure(counts: pd.Series, *, title: str) -> go.Figure:
+    """Firms per stage; hidden counts are labelled, not drawn."""
+    values = [0 if pd.isna(v) else int(v) for v in counts]
+    fig = go.Figure(
+        go.Bar(
+            x=[f"Stage {s}" for s in counts.index],
+            y=values,
+            text=_count_text(counts),
+            textposition="outside",
+            marker_color=[STAGE_COLOURS[(int(s) - 1) % 4] for s in counts.index],
+            hovertemplate="%{x}: %{text}<extra></extra>",
+        )
+    )
+    top = max(values, default=0)
+    return _layout(
+        fig,
+        title,
+        yaxis={"title": "firms", "range": [0, max(top * 1.2, 5)]},
+        showlegend=False,
+        height=320,
+    )
+
+
+def profiles_figure(profiles: pd.DataFrame, *, title: str) -> go.Figure:
+    """Mean level scores per stage with 95% confidence intervals (suppressed stages left out)."""
+    fig = go.Figure()
+    levels = list(dict.fromkeys(profiles["level"]))
+    names = [LEVEL_NAMES.get(lv.removeprefix("level_"), lv) for lv in levels]
+    for stage, rows in profiles.groupby("stage", sort=True):
+        if rows["suppressed"].all():
+            continue
+        rows = rows.set_index("level").reindex(levels)
+        fig.add_scatter(
+            x=names,
+            y=rows["mean"],
+            name=f"Stage {stage}",
+            mode="lines+markers",
+            line={"color": STAGE_COLOURS[(int(stage) - 1) % 4], "width": 2.5},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": rows["ci_high"] - rows["mean"],
+                "arrayminus": rows["mean"] - rows["ci_low"],
+            },
+            hovertemplate="%{x}: %{y:.2f}<extra>Stage " + str(stage) + "</extra>",
+        )
+    return _layout(fig, title, yaxis={"title": "mean level score"}, height=340)
+
+
+def quadrant_points_figure(
+    points: pd.DataFrame,
+    *,
+    colour_by: str,
+    labels: Mapping[str, str],
+    cuts: tuple[float, float],
+    scale: tuple[float, float],
+) -> go.Figure:
+    """Every firm's axis scores (jittered), coloured by ``colour_by`` (researchers only)."""
+    fig = go.Figure()
+    values = [v for v in labels if v in set(points[colour_by].dropna())]
+    for i, value in enumerate(values):
+        part = points[points[colour_by] == value]
+        fig.add_scattergl(
+            x=part["axis_orientation"],
+            y=part["axis_control"],
+            mode="markers",
+            name=labels[value],
+            marker={"size": 6, "opacity": 0.7, "color": PALETTE[i % len(PALETTE)]},
+            hovertemplate=f"{labels[value]}<extra></extra>",
+        )
+    _quadrant_frame(fig, cuts, scale)
+    return _layout(
+        fig,
+        "Quadrant map (each dot a firm, jittered)",
+        height=540,
+        xaxis={"title": _X_AXIS, "range": [scale[0] - 0.3, scale[1] + 0.3]},
+        yaxis={"title": _Y_AXIS, "range": [scale[0] - 0.3, scale[1] + 0.3]},
+        legend={"orientation": "h", "y": -0.2, "yanchor": "top", "font": {"size": 11}},
+    )
+
+
+def quadrant_density_figure(
+    binned: BinnedMap, *, cuts: tuple[float, float], scale: tuple[float, float]
+) -> go.Figure:
+    """Firms per area of the quadrant map; areas with too few firms are hidden."""
+    counts = binned.counts.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    text = [
+        [HIDDEN if pd.isna(v) else ("" if v == 0 else f"{int(v)}") for v in row] for row in counts
+    ]
+    shown = np.where(counts == 0, np.nan, counts)
+    fig = go.Figure(_hidden_layer(binned.x_centres, binned.y_centres, counts))
+    fig.add_trace(
+        go.Heatmap(
+            x=binned.x_centres,
+            y=binned.y_centres,
+            z=shown,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"size": 11},
+            colorscale="Blues",
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{text} firms<extra></extra>",
+        )
+    )
+    _quadrant_frame(fig, cuts, scale)
+    return _layout(
+        fig,
+        "Quadrant map (firms per area)",
+        height=480,
+        xaxis={"title": _X_AXIS, "range": [scale[0], scale[1]]},
+        yaxis={"title": _Y_AXIS, "range": [scale[0], scale[1]]},
+        showlegend=False,
+    )
+
+
+def _quadrant_frame(fig: go.Figure, cuts: tuple[float, float], scale: tuple[float, float]) -> None:
+    control_cut, orientation_cut = cuts
+    fig.add_vline(x=orientation_cut, line={"color": "#666", "dash": "dash", "width": 1})
+    fig.add_hline(y=control_cut, line={"color": "#666", "dash": "dash", "width": 1})
+    low, high = scale
+    corners = {
+        "call_to_action": (low, low, "left", "bottom"),
+        "dissemination": (high, low, "right", "bottom"),
+        "thought_leadership": (low, high, "left", "top"),
+        "co_creation": (high, high, "right", "top"),
+    }
+    for quadrant in QUADRANTS:
+        x, y, xanchor, yanchor = corners[quadrant]
+        fig.add_annotation(
+            x=x,
+            y=y,
+            text=f"<b>{QUADRANT_NAMES[quadrant]}</b>",
+            showarrow=False,
+            xanchor=xanchor,
+            yanchor=yanchor,
+            font={"color": "#444", "size": 12},
+            bgcolor="rgba(255,255,255,0.75)",
+        )
+
+
+def count_heatmap(
+    table: pd.DataFrame,
+    *,
+    title: str,
+    x_labels: Sequence[str],
+    y_labels: Sequence[str],
+    x_title: str,
+    y_title: str,
+) -> go.Figure:
+    """A cross-table of counts as a heatmap with the counts written in (hidden ones say so)."""
+    counts = table.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    text = [[HIDDEN if pd.isna(v) else f"{int(v):,}" for v in row] for row in counts]
+    fig = go.Figure(_hidden_layer(x_labels, y_labels, counts))
+    fig.add_trace(
+        go.Heatmap(
+            x=list(x_labels),
+            y=list(y_labels),
+            z=counts,
+            text=text,
+            texttemplate="%{text}",
+            colorscale="Blues",
+            showscale=False,
+            xgap=2,
+            ygap=2,
+            hovertemplate="%{y} × %{x}: %{text}<extra></extra>",
+        )
+    )
+    return _layout(
+        fig,
+        title,
+        height=320,
+        xaxis={"title": x_title, "side": "bottom"},
+        yaxis={"title": y_title, "autorange": "reversed"},
+        showlegend=False,
+    )
+
+
+def jaccard_figure(per_stage: Sequence[Mapping[str, Any]], *, stable: float) -> go.Figure:
+    """Bootstrap stability of each data-driven stage (mean Jaccard), with the .75 line."""
+    stages = [f"Stage {r['stage']}" for r in per_stage]
+    values = [r["jaccard"] for r in per_stage]
+    fig = go.Figure(
+        go.Bar(
+            x=stages,
+            y=values,
+            text=[f"{v:.2f}" for v in values],
+            textposition="outside",
+            marker_color=[STAGE_COLOURS[(int(r["stage"]) - 1) % 4] for r in per_stage],
+            hovertemplate="%{x}: mean Jaccard %{y:.2f}<extra></extra>",
+        )
+    )
+    fig.add_hline(y=stable, line={"color": "#D55E00", "dash": "dash"})
+    fig.add_annotation(
+        x=1,
+        xref="paper",
+        y=1.09,
+        text=f"dashed line: stable ≥ {stable:.2f}",
+        showarrow=False,
+        xanchor="right",
+        font={"color": "#D55E00", "size": 11},
+    )
+    return _layout(
+        fig,
+        "Stability of each stage (bootstrap Jaccard)",
+        yaxis={"title": "mean Jaccard", "range": [0, 1.15]},
+        showlegend=False,
+        height=320,
+    )
+
+
+# --------------------------------------------------------------------------- tables
+#: Background of each scorecard verdict (the report's colours).
+VERDICT_COLOURS: dict[str, str] = {
+    "supported": "#d9f0d3",
+    "partly": "#fdebc8",
+    "inconclusive": "#e8e8e8",
+    "not supported": "#f6d3d3",
+    "not run": "#e8e8e8",
+}
+SCORECARD_HEADINGS: dict[str, str] = {
+    "area": "Area",
+    "criterion": "Criterion",
+    "verdict": "Verdict",
+    "evidence": "Evidence",
+    "needs": "Needs",
+    "meaning": "What it means",
+}
+
+
+def scorecard_styler(card: pd.DataFrame) -> Styler:
+    """The scorecard (:func:`analysis.tables.scorecard_table`) with coloured verdicts."""
+    table = card[list(SCORECARD_HEADINGS)].rename(columns=SCORECARD_HEADINGS)
+    table = table.set_index("Criterion")  # st.table always shows the index: make it useful
+    return table.style.map(
+        lambda v: f"background-color: {VERDICT_COLOURS.get(v, '#ffffff')}; font-weight: 600",
+        subset=["Verdict"],
+    )

@@ -1,0 +1,205 @@
+"""Cluster-dashboard aggregates: filters, suppression of small cells, profiles, maps."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score, cohen_kappa_score
+
+from analysis.aggregates import (
+    MIN_CELL,
+    apply_filters,
+    binned_map,
+    category_counts,
+    count_table,
+    jitter,
+    map_edges,
+    stage_agreement_summary,
+    stage_profiles,
+    suppress_counts,
+)
+
+# R: t.test(c(3.2, 4.1, 5.0, 4.4, 3.9, 4.7)) (tests/r/aggregates_reference.R)
+R_X = [3.2, 4.1, 5.0, 4.4, 3.9, 4.7]
+R_MEAN, R_SD = 4.2166666667, 0.6369196705
+R_CI95 = (3.5482604647, 4.8850728686)
+R_CI90 = (3.6927110348, 4.7406222986)
+
+
+def hidden_cells_are_protected(raw: pd.DataFrame, shown: pd.DataFrame, groups) -> None:
+    """No visible count below the threshold; no published total hides exactly one cell."""
+    visible = shown.notna()
+    assert not ((raw > 0) & (raw < MIN_CELL) & visible).to_numpy().any()
+    for group in groups:
+        hidden = [cell for cell in group if not visible.at[cell]]
+        others = [cell for cell in group if visible.at[cell] and raw.at[cell] > 0]
+        assert len(hidden) != 1 or not others, (group, hidden)
+
+
+# --------------------------------------------------------------------------- filters
+def test_filters_keep_matching_rows_and_ignore_empty_ones() -> None:
+    frame = pd.DataFrame({"sector": ["a", "b", "a", "c"], "country": ["uk", "uk", "de", "uk"]})
+    before = frame.copy()
+    out = apply_filters(frame, {"sector": ["a", "c"], "country": ["uk"]})
+    assert list(out.index) == [0, 3]
+    assert len(apply_filters(frame, {"sector": [], "country": ()})) == 4
+    pd.testing.assert_frame_equal(frame, before)
+    with pytest.raises(ValueError, match=r"filters: unknown column\(s\) \['size'\]"):
+        apply_filters(frame, {"size": ["big"]})
+
+
+# --------------------------------------------------------------------------- suppression
+def test_small_counts_are_hidden_and_zeros_shown() -> None:
+    table = pd.DataFrame({"a": [40, 2, 0], "b": [30, 25, 12], "c": [33, 21, 7]})
+    out = suppress_counts(table)
+    assert out.dtypes.eq("Int64").all()
+    assert pd.isna(out.at[1, "a"])  # primary
+    assert out.at[2, "a"] == 0  # nobody identifies nobody
+    hidden_in_row_1 = out.loc[1].isna().sum()
+    assert hidden_in_row_1 == 2  # the row total would give the 2 away otherwise
+    rows = [[(r, c) for c in table.columns] for r in table.index]
+    cols = [[(r, c) for r in table.index] for c in table.columns]
+    hidden_cells_are_protected(table, out, [*rows, *cols])
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_random_tables_never_leak_a_hidden_cell(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    table = pd.DataFrame(rng.choice([0, 1, 2, 3, 4, 6, 9, 15, 40], size=(4, 5)))
+    out = suppress_counts(table)
+    rows = [[(r, c) for c in table.columns] for r in table.index]
+    cols = [[(r, c) for r in table.index] for c in table.columns]
+    everything = [list(itertools.product(table.index, table.columns))]
+    hidden_cells_are_protected(table, out, [*rows, *cols, *everything])
+
+
+def test_threshold_one_hides_nothing_and_bad_input_is_refused() -> None:
+    table = pd.DataFrame({"a": [1, 2]})
+    assert suppress_counts(table, min_cell=1)["a"].tolist() == [1, 2]
+    with pytest.raises(ValueError, match="non-negative whole numbers"):
+        suppress_counts(pd.DataFrame({"a": [1.5]}))
+    with pytest.raises(ValueError, match="non-negative whole numbers"):
+        suppress_counts(pd.DataFrame({"a": [-1]}))
+    with pytest.raises(ValueError, match=r"min_cell must be a whole number ≥ 1, got 0"):
+        suppress_counts(table, min_cell=0)
+
+
+def test_category_counts_list_every_category_and_protect_the_total() -> None:
+    values = pd.Series([1] * 30 + [2] * 3 + [3] * 8, name="stage_cluster")
+    out = category_counts(values, [1, 2, 3, 4])
+    assert out.index.tolist() == [1, 2, 3, 4] and out.name == "stage_cluster"
+    assert out[1] == 30 and out[4] == 0
+    assert pd.isna(out[2]) and pd.isna(out[3])  # 3 is small; 8 would reveal it
+    assert category_counts(values, [1, 2, 3, 4], min_cell=1).tolist() == [30, 3, 8, 0]
+
+
+def test_count_table_keeps_fixed_categories_and_drops_missing() -> None:
+    frame = pd.DataFrame(
+        {"stage": [1, 1, 2, None, 2], "quadrant": ["co_creation", "x", "x", "x", None]}
+    )
+    out = count_table(
+        frame,
+        "stage",
+        "quadrant",
+        row_values=[1, 2, 3],
+        column_values=["x", "co_creation"],
+        min_cell=1,
+    )
+    assert out.to_numpy().tolist() == [[1, 1], [1, 0], [0, 0]]
+    assert out.index.name == "stage" and out.columns.name == "quadrant"
+
+
+# --------------------------------------------------------------------------- profiles
+def test_stage_profiles_match_r_t_test() -> None:
+    frame = pd.DataFrame({"stage": [2] * 6 + [1] * 3, "operational": [*R_X, 5.0, 6.0, 7.0]})
+    out = stage_profiles(frame, stage="stage", levels=["operational"], stages=[1, 2, 3])
+    two = out.set_index("stage").loc[2]
+    assert two["mean"] == pytest.approx(R_MEAN, abs=1e-9)
+    assert two["sd"] == pytest.approx(R_SD, abs=1e-9)
+    assert (two["ci_low"], two["ci_high"]) == pytest.approx(R_CI95, abs=1e-9)
+    assert two["n"] == 6 and not two["suppressed"]
+    one = out.set_index("stage").loc[1]
+    assert one["suppressed"] and pd.isna(one["n"]) and np.isnan(one["mean"])  # 3 < 5
+    ninety = stage_profiles(frame, stage="stage", levels=["operational"], confidence=0.9)
+    assert tuple(ninety.set_index("stage").loc[2, ["ci_low", "ci_high"]]) == pytest.approx(
+        R_CI90, abs=1e-9
+    )
+    with pytest.raises(ValueError, match=r"confidence must be in \(0, 1\), got 95"):
+        stage_profiles(frame, stage="stage", levels=["operational"], confidence=95)
+
+
+# --------------------------------------------------------------------------- maps
+def test_map_edges_include_the_cuts() -> None:
+    assert map_edges(1, 7, [4.0]).tolist() == [1, 2, 3, 4, 5, 6, 7]
+    assert map_edges(1, 5, [3.5]).tolist() == [1, 2, 3, 3.5, 4, 5]
+
+
+def test_binned_map_counts_everyone_without_suppression() -> None:
+    rng = np.random.default_rng(3)
+    x = pd.Series(rng.uniform(1, 7, 300))
+    y = pd.Series(rng.uniform(1, 7, 300))
+    y.iloc[0] = np.nan
+    edges = map_edges(1, 7, [4.0])
+    res = binned_map(x, y, x_edges=edges, y_edges=edges, min_cell=1)
+    assert int(res.counts.sum().sum()) == 299
+    assert res.counts.shape == (6, 6)
+    assert res.x_centres.tolist() == [1.5, 2.5, 3.5, 4.5, 5.5, 6.5]
+    manual = ((x >= 4) & (x < 5) & (y >= 6)).sum()
+    assert res.counts.at[5, 3] == manual
+
+
+def test_binned_map_protects_quadrant_totals() -> None:
+    # one firm alone in the lower-left quadrant's corner, 20 elsewhere in that quadrant
+    x = pd.Series([1.5] + [3.5] * 20 + [5.5] * 30)
+    y = pd.Series([1.5] + [3.5] * 20 + [5.5] * 30)
+    edges = map_edges(1, 7, [4.0])
+    res = binned_map(x, y, x_edges=edges, y_edges=edges, x_cut=4.0, y_cut=4.0)
+    assert pd.isna(res.counts.at[0, 0])
+    assert pd.isna(res.counts.at[2, 2])  # else quadrant total − 20 = the lone firm
+    assert res.counts.at[4, 4] == 30
+
+
+# --------------------------------------------------------------------------- points, agreement
+def test_jitter_is_bounded_seeded_and_copies() -> None:
+    frame = pd.DataFrame({"a": [4.0] * 50, "b": list(range(50))})
+    out = jitter(frame, ["a"], amount=0.1, random_state=1)
+    assert frame["a"].eq(4.0).all()  # not mutated
+    assert out["a"].between(3.9, 4.1).all() and out["a"].nunique() == 50
+    assert out["b"].tolist() == frame["b"].tolist()
+    assert out.equals(jitter(frame, ["a"], amount=0.1, random_state=1))
+
+
+def test_agreement_summary_matches_scikit_learn() -> None:
+    rng = np.random.default_rng(5)
+    theory = rng.integers(1, 5, 200)
+    data = np.where(rng.random(200) < 0.7, theory, rng.integers(1, 5, 200))
+    frame = pd.DataFrame({"stage_theory": theory, "stage_cluster": data.astype(float)})
+    frame.loc[0, "stage_cluster"] = np.nan
+    out = stage_agreement_summary(frame)
+    a, b = theory[1:], data[1:].astype(int)
+    assert out["n"] == 199
+    assert out["ari"] == pytest.approx(adjusted_rand_score(a, b))
+    assert out["kappa_linear"] == pytest.approx(cohen_kappa_score(a, b, weights="linear"))
+    assert out["exact"] == pytest.approx(np.mean(a == b))
+    assert stage_agreement_summary(frame.iloc[:1]) is None
+
+
+def test_agreement_summary_is_withheld_when_it_would_reveal_a_small_count() -> None:
+    frame = pd.DataFrame({"stage_theory": [1] * 20 + [2] * 3, "stage_cluster": [1] * 20 + [3] * 3})
+    assert stage_agreement_summary(frame)["exact"] == pytest.approx(20 / 23)
+    assert stage_agreement_summary(frame, min_cell=5) is None  # 3 firms disagree
+    agree = frame.assign(stage_cluster=frame["stage_theory"])
+    assert stage_agreement_summary(agree, min_cell=5)["exact"] == 1.0  # nobody disagrees
+    assert stage_agreement_summary(agree.iloc[:4], min_cell=5) is None  # 4 agree
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    import analysis.aggregates
+
+    outcome = doctest.testmod(analysis.aggregates)
+    assert outcome.attempted > 0 and outcome.failed == 0

@@ -1,0 +1,150 @@
+"""Dashboard services: monitor data, analysis of stored or uploaded data, downloads, clusters."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+import pytest
+from sqlalchemy import Engine
+
+from instrument import DEFAULT_INSTRUMENT, InstrumentError, load_instrument
+from survey import dashboards, flow, store
+from survey.dashboards import ResponsesError, StudyAnalysis
+from survey.demo import DEMO_CSV, seed_demo
+from survey.questionnaire import Questionnaire
+from tests.conftest import MINIMAL_YAML
+
+Q = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
+T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- monitor
+def test_monitor_counts_progress_declines_and_flags(survey_engine: Engine) -> None:
+    seed_demo(survey_engine)
+    flow.start(survey_engine, Q)  # consented, never answered
+    going, _ = flow.start(survey_engine, Q)
+    store.save_page(
+        survey_engine,
+        going.id,
+        page_id="firm",
+        answers={"sector": "other"},
+        move_to="audience",
+        now=T0 + timedelta(minutes=2),
+    )
+    flow.decline(survey_engine, Q)
+    data = dashboards.monitor_data(survey_engine, Q)
+    assert (data.n_consented, data.n_started, data.n_completed) == (402, 401, 400)
+    assert data.n_demo == 400 and data.declines == 1
+    assert data.funnel.loc["firm", "reached"] == 402
+    assert data.funnel.loc["audience", "reached"] == 401
+    assert data.funnel.loc["completed", "reached"] == 400
+    assert data.page_times.loc["firm", "title"] == Q.page("firm").title
+    assert data.page_times.loc["firm", "n"] == 401
+    assert data.quality.loc["flagged", "n"] == len(data.flagged) > 0
+    assert int(data.activity["consented"].sum()) == 402
+
+    real = dashboards.monitor_data(survey_engine, Q, include_demo=False)
+    assert (real.n_consented, real.n_started, real.n_completed, real.n_demo) == (2, 1, 0, 0)
+    assert real.quality is None and real.flagged.empty  # nothing completed to screen
+    assert real.funnel.loc["audience", "reached"] == 1
+
+
+# --------------------------------------------------------------------------- analysis
+def test_too_few_stored_responses_is_a_clear_error(survey_engine: Engine) -> None:
+    responses = dashboards.stored_responses(survey_engine, Q)
+    with pytest.raises(ResponsesError, match="respondents"):
+        dashboards.analyse(responses, Q.instrument, source=dashboards.STORED_SOURCE)
+
+
+def test_upload_is_read_and_errors_name_the_file() -> None:
+    data = DEMO_CSV.read_bytes()
+    frame, inst = dashboards.read_upload(data, "wave1.csv", default_instrument=Q.instrument)
+    assert len(frame) == 400 and inst is Q.instrument
+    with pytest.raises(ResponsesError) as exc:
+        dashboards.read_upload(b"PK\x03\x04\x00\x00", "wave1.xlsx", default_instrument=Q.instrument)
+    assert "responses file 'wave1.xlsx' is not a CSV text file" in str(exc.value)
+    assert "/tmp" not in str(exc.value)
+    _, mini = dashboards.read_upload(
+        b"e1,e2\n1,2\n", "x.csv", instrument_text=MINIMAL_YAML, default_instrument=Q.instrument
+    )
+    assert mini.id == "mini"
+    with pytest.raises(InstrumentError, match=r"bad\.yaml"):
+        dashboards.read_upload(
+            b"e1\n1\n",
+            "x.csv",
+            instrument_text="id: [",
+            instrument_name="/somewhere/bad.yaml",
+            default_instrument=Q.instrument,
+        )
+
+
+def test_default_group_is_offering_when_it_can_be_tested() -> None:
+    frame = pd.read_csv(DEMO_CSV)
+    assert dashboards.default_group(Q.instrument, frame) == ("offering", "")
+    group, note = dashboards.default_group(Q.instrument, frame.head(150))
+    assert group is None
+    assert note.startswith("Invariance across 'offering' is not tested yet")
+    small = dashboards.analyse(
+        frame.head(150), Q.instrument, source="wave1.csv", group=dashboards.AUTO_GROUP
+    )
+    assert small.note == note and small.result.results["invariance"]["status"] == "not run"
+
+
+def test_group_columns_are_the_small_categorical_ones(demo_analysis: StudyAnalysis) -> None:
+    columns = dashboards.group_columns(demo_analysis.validated)
+    assert {"sector", "offering", "employees", "country"} <= set(columns)
+    assert not {"op_ai_1", "ac_1", "page_time_firm", "completed_at", "channels"} & set(columns)
+
+
+# --------------------------------------------------------------------------- downloads
+def test_downloads(demo_analysis: StudyAnalysis, tmp_path: Path) -> None:
+    report = dashboards.report_bytes(demo_analysis).decode()
+    assert report.startswith("<!DOCTYPE html>") and "How far does the model generalise?" in report
+    results = json.loads(dashboards.results_bytes(demo_analysis))
+    assert results["n_respondents"] == 400 and results["invariance"]["group"] == "offering"
+    clean = pd.read_csv(io.BytesIO(dashboards.clean_csv_bytes(demo_analysis)))
+    assert len(clean) == 400 and {"respondent_id", "op_ai_1", "stage_cluster"} <= set(clean)
+    path = tmp_path / "clean.sav"
+    path.write_bytes(dashboards.clean_sav_bytes(demo_analysis))
+    data, meta = pyreadstat.read_sav(str(path))
+    assert len(data) == 400 and meta.file_label == "smcap-b2b 1.0"
+    assert meta.column_names_to_labels["stage_cluster"].startswith("Data-driven stage")
+    codebook = pd.read_csv(io.BytesIO(dashboards.codebook_csv_bytes(Q.instrument)))
+    assert "op_ai_1" in set(codebook["variable"])
+    assert dashboards.codebook_md_bytes(Q.instrument).startswith(b"# Codebook")
+    script = dashboards.lavaan_bytes(demo_analysis).decode()
+    assert results["cfa"]["lavaan_syntax"] in script
+    assert results["cfa"]["second_order"]["lavaan_syntax"] in script
+    assert 'data <- data[lavNames(model, "ov")]' in script
+    assert '"op_ai_3"' in script and "(1 + 7) - data[reverse]" in script
+    assert f'read.csv("{dashboards.download_name(demo_analysis, "clean_data.csv")}")' in script
+
+
+def test_uploaded_text_cannot_become_a_formula(smcap_instrument) -> None:
+    frame = pd.read_csv(DEMO_CSV, dtype={"channels": "string"}).head(120)
+    frame["note"] = ['=HYPERLINK("http://x")'] + ["ok"] * 119
+    analysis = dashboards.analyse(
+        frame, smcap_instrument, source="upload.csv", id_column="respondent_id"
+    )
+    text = dashboards.clean_csv_bytes(analysis).decode()
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+
+# --------------------------------------------------------------------------- clusters
+def test_cluster_data(demo_analysis: StudyAnalysis) -> None:
+    data = dashboards.cluster_data(demo_analysis)
+    assert [f.column for f in data.filters] == ["sector", "offering", "employees", "country"]
+    assert data.filters[2].options[0] == ("e1_9", "1–9")
+    assert data.n_total == 400
+    assert {"level_networking", "axis_control", "stage_cluster", "quadrant", "sector"} <= set(
+        data.respondents.columns
+    )
+    assert data.stages is not None and data.stages["status"] == "ok"
+    assert data.quadrants is not None and data.generalisability is not None
+    assert data.scale == (1.0, 7.0) and data.quadrant_cuts == (4.0, 4.0)
+    assert data.sector_labels["it_software"] == "IT and software"
