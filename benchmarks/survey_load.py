@@ -54,16 +54,8 @@ from survey.db import make_engine, migrate  # noqa: E402
 from survey.demo import seed_demo  # noqa: E402
 from survey.questionnaire import Question, Questionnaire  # noqa: E402
 from tests.answer_plans import plan_answers, stored_form  # noqa: E402
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TIMEOUT_MS = 120_000
 
 

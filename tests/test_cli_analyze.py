@@ -170,19 +170,11 @@ def test_the_installed_command_reports_errors_without_a_traceback(tmp_path: Path
 def test_report_opens_in_chromium(demo_out: Path, artifacts_dir: Path) -> None:
     from playwright.sync_api import sync_playwright
 
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--headless",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto((demo_out / "report.html").as_uri())

@@ -150,13 +150,12 @@ def test_scorecard_reads_clearly_in_chromium(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
     analysed.write(tmp_path)
     errors: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--headless", "--disable-gpu"],
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto((tmp_path / "report.html").as_uri())
