@@ -13,8 +13,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -24,7 +26,7 @@ from instrument import DEFAULT_INSTRUMENT, Instrument, load_instrument
 from survey import store
 from survey.auth import DEMO_ACCOUNTS_FILE, ensure_demo_accounts
 from survey.config import DEFAULT_DATABASE_URL, load_settings
-from survey.db import make_engine, migrate
+from survey.db import make_engine, migrate, utcnow
 from survey.questionnaire import Questionnaire
 from survey.store import CompletedResponse
 
@@ -35,6 +37,8 @@ DEMO_N = 400
 DEMO_SEED = 2026
 #: Prefix of demo respondent ids in the database.
 DEMO_ID_PREFIX = "demo-"
+#: Days of simulated fieldwork the demo completions are spread over.
+DEMO_FIELD_DAYS = 42
 
 
 def ensure_demo_csv(path: Path = DEMO_CSV) -> Path:
@@ -74,6 +78,7 @@ def demo_responses(responses: pd.DataFrame, instrument: Instrument) -> list[Comp
     if absent:
         raise ValueError(f"demo responses lack column(s) {absent[:10]}")
     out = []
+    finished = _demo_completion_times(len(responses), now=utcnow())
     for row_number, row in enumerate(responses.to_dict("records"), start=2):
         answers: dict = {}
         for page_id in questionnaire.page_ids:
@@ -92,8 +97,27 @@ def demo_responses(responses: pd.DataFrame, instrument: Instrument) -> list[Comp
             for page_id in questionnaire.page_ids
             if f"page_time_{page_id}" in row and not pd.isna(row[f"page_time_{page_id}"])
         }
-        out.append(CompletedResponse(f"{DEMO_ID_PREFIX}{row['respondent_id']}", answers, seconds))
+        out.append(
+            CompletedResponse(
+                f"{DEMO_ID_PREFIX}{row['respondent_id']}",
+                answers,
+                seconds,
+                completed_at=finished[row_number - 2],
+            )
+        )
     return out
+
+
+def _demo_completion_times(n: int, *, now: datetime, days: int = DEMO_FIELD_DAYS) -> list[datetime]:
+    """Completion times spread over the last ``days`` days, busier at the start of fieldwork.
+
+    The demo responses come from a simulation that has no dates; spreading them (seeded, so
+    the same every time) gives the response monitor a realistic fieldwork curve.
+    """
+    rng = np.random.default_rng(DEMO_SEED)
+    offsets = np.sort(rng.beta(1.3, 2.2, n))[::-1] * days * 86_400.0
+    order = rng.permutation(n)
+    return [now - timedelta(seconds=float(offsets[i])) for i in order]
 
 
 def seed_demo(engine: Engine, csv_path: Path = DEMO_CSV) -> int:

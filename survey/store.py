@@ -15,7 +15,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -79,11 +79,15 @@ class CompletedResponse:
         Question id → stored value (missing answers left out).
     page_seconds : mapping
         Page id → seconds spent (one visit each).
+    completed_at : datetime, optional
+        When the response was completed (default: the time of the import); the start is that
+        minus the page times.
     """
 
     respondent_id: str
     answers: Mapping[str, AnswerValue]
     page_seconds: Mapping[str, float] = field(default_factory=dict)
+    completed_at: datetime | None = None
 
 
 def new_token() -> str:
@@ -555,9 +559,9 @@ def import_completed(
                     "id": r.respondent_id,
                     "instrument_id": instrument_id,
                     "instrument_version": instrument_version,
-                    "consented_at": now,
-                    "started_at": now,
-                    "completed_at": now,
+                    "consented_at": _started(r, now),
+                    "started_at": _started(r, now),
+                    "completed_at": r.completed_at or now,
                     "updated_at": now,
                     "current_page": None,
                     "page_shown_at": None,
@@ -587,6 +591,12 @@ def import_completed(
 
 
 # --------------------------------------------------------------------------- helpers
+def _started(response: CompletedResponse, now: datetime) -> datetime:
+    """Start of an imported response: its completion minus the time spent on its pages."""
+    done = response.completed_at or now
+    return done - timedelta(seconds=float(sum(response.page_seconds.values())))
+
+
 def _lock_respondent(conn: Connection, respondent_id: str) -> dict[str, Any]:
     query = select(_RESPONDENTS).where(_RESPONDENTS.c.id == respondent_id)
     if conn.dialect.name == "postgresql":

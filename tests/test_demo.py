@@ -85,3 +85,17 @@ def test_demo_accounts_are_created_once_and_printed(tmp_path: Path) -> None:
     lines = first.splitlines()[1:]
     assert [line.split()[0] for line in lines] == ["researcher", "reviewer"]
     assert all(len(line.split()[-1]) >= 16 for line in lines)
+
+
+def test_demo_fieldwork_is_spread_over_six_weeks(survey_engine: Engine) -> None:
+    seed_demo(survey_engine)
+    with survey_engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT started_at, completed_at FROM respondents WHERE is_demo")
+        ).all()
+    started = pd.to_datetime([r[0] for r in rows])
+    completed = pd.to_datetime([r[1] for r in rows])
+    assert (started < completed).all()
+    span_days = (completed.max() - completed.min()).total_seconds() / 86_400
+    assert 30 < span_days <= demo.DEMO_FIELD_DAYS
+    assert completed.normalize().nunique() > 25, "completions fall on many different days"
