@@ -150,17 +150,36 @@ def spearman_ci(
         centre = np.arctanh(np.clip(rho, -0.999999, 0.999999))
         return rho, (float(np.tanh(centre - half)), float(np.tanh(centre + half))), p, n
     rng = np.random.default_rng(random_state)
+    # Dense codes of the distinct values: a replicate's mid-ranks then come from counting
+    # (O(n) per replicate) instead of sorting, and equal scipy's rankdata(method="average").
+    x_codes = np.unique(pair[:, 0], return_inverse=True)[1].ravel()
+    y_codes = np.unique(pair[:, 1], return_inverse=True)[1].ravel()
     chunk = max(1, 1_000_000 // n)  # replicates per block: bounded memory
     reps = []
     for start in range(0, n_boot, chunk):
         idx = rng.integers(0, n, (min(chunk, n_boot - start), n))
-        rx = stats.rankdata(pair[idx, 0], axis=1)
-        ry = stats.rankdata(pair[idx, 1], axis=1)
+        rx = _midranks(x_codes[idx])
+        ry = _midranks(y_codes[idx])
         rx -= rx.mean(axis=1, keepdims=True)
         ry -= ry.mean(axis=1, keepdims=True)
         with np.errstate(invalid="ignore", divide="ignore"):
             reps.append((rx * ry).sum(axis=1) / np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1)))
     return rho, _percentile(np.concatenate(reps), confidence), p, n
+
+
+def _midranks(codes: np.ndarray) -> np.ndarray:
+    """Mid-ranks of each row of a matrix of dense integer codes (ties share their mean rank).
+
+    For a value with code :math:`v` in a row, rank = (number of smaller values) + (number of
+    values equal to :math:`v` + 1) / 2 — ``scipy.stats.rankdata(row, method="average")``.
+    """
+    n_rows = codes.shape[0]
+    n_levels = int(codes.max()) + 1
+    flat = codes + n_levels * np.arange(n_rows)[:, None]
+    counts = np.bincount(flat.ravel(), minlength=n_rows * n_levels).reshape(n_rows, n_levels)
+    below = np.cumsum(counts, axis=1) - counts
+    ranks = below + (counts + 1) / 2.0
+    return np.take_along_axis(ranks, codes, axis=1)
 
 
 def cramers_v(table: pd.DataFrame | np.ndarray) -> float:

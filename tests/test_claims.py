@@ -237,3 +237,15 @@ def test_docstring_examples_run() -> None:
 
     outcome = doctest.testmod(analysis.claims)
     assert outcome.attempted > 0 and outcome.failed == 0
+
+
+def test_midranks_equal_scipy_average_ranks() -> None:
+    from scipy import stats
+
+    from analysis.claims import _midranks
+
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 6, (50, 40)).astype(float)
+    values[:, ::7] = rng.normal(size=(50, 6))  # some distinct values too
+    codes = np.unique(values, return_inverse=True)[1].reshape(values.shape)
+    np.testing.assert_allclose(_midranks(codes), stats.rankdata(values, axis=1))
