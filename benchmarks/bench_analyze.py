@@ -14,9 +14,11 @@ simulator (``analysis.simulate``, seed 1), writes them to a CSV file and runs
 printing wall time and peak memory (maximum resident set size) of each process and the
 smcap / R time ratio. Target: at most half of R's wall time, peak memory under 1 GB.
 
-The clustering step (mclust) belongs to the stage analysis; until ``smcap analyze`` clusters
-too, the ratio is also given against R without mclust ("R w/o mclust"), the like-for-like
-comparison.
+The R script runs mclust twice: with its default search over all 14 covariance families (the
+"R pipeline" total) and with the VVV family only, which is what smcap's latent profiles fit
+(unrestricted covariance matrices). The like-for-like ratio ("R, mclust VVV") swaps the second
+timing for the first. The R process's wall time includes both mclust runs, so the totals below
+are taken from the script's own per-part clock, not from the process.
 """
 
 from __future__ import annotations
@@ -138,26 +140,28 @@ def main() -> None:
                         ]
                     )
                     print(theirs["stdout"].rstrip())
-                    parts = dict(re.findall(r"R (\w+)\s+([\d.]+) s", theirs["stdout"]))
-                    r_core = theirs["wall"] - float(parts.get("mclust", 0.0))
+                    found = re.findall(r"R (\w+)\s+([\d.]+) s", theirs["stdout"])
+                    parts = {k: float(v) for k, v in found}
+                    r_all = parts["total"]
+                    r_vvv = r_all - parts["mclust"] + parts["mclust_vvv"]
                     print(
-                        f"  R pipeline     {theirs['wall']:7.2f} s  {theirs['peak_mb']:7.0f} MB  "
-                        f"(smcap / R = {ours['wall'] / theirs['wall']:.2f}; without mclust "
-                        f"{r_core:.2f} s, smcap / R = {ours['wall'] / r_core:.2f})",
+                        f"  R pipeline     {r_all:7.2f} s  {theirs['peak_mb']:7.0f} MB  "
+                        f"(smcap / R = {ours['wall'] / r_all:.2f}; with mclust VVV only "
+                        f"{r_vvv:.2f} s, smcap / R = {ours['wall'] / r_vvv:.2f})",
                         flush=True,
                     )
-                    row |= {"r_s": theirs["wall"], "r_mb": theirs["peak_mb"], "r_core_s": r_core}
+                    row |= {"r_s": r_all, "r_mb": theirs["peak_mb"], "r_vvv_s": r_vvv}
                 rows.append(row)
     print(
         "\nitems  respondents  smcap s  smcap MB     R s     R MB  smcap/R"
-        "  R w/o mclust s  smcap/(R w/o mclust)"
+        "  R (mclust VVV) s  smcap/R (mclust VVV)"
     )
     for r in rows:
         r_part = (
             f"{r['r_s']:7.1f}  {r['r_mb']:7.0f}  {r['smcap_s'] / r['r_s']:7.2f}"
-            f"  {r['r_core_s']:14.1f}  {r['smcap_s'] / r['r_core_s']:20.2f}"
+            f"  {r['r_vvv_s']:16.1f}  {r['smcap_s'] / r['r_vvv_s']:20.2f}"
             if "r_s" in r
-            else "      —        —        —               —                     —"
+            else "      —        —        —                 —                     —"
         )
         print(
             f"{r['items']:5d}  {r['n']:11,d}  {r['smcap_s']:7.1f}  {r['smcap_mb']:8.0f}  {r_part}"
