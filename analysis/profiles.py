@@ -20,6 +20,8 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from analysis.mixture import FullGaussianMixture
+
 #: Columns of :attr:`LatentProfiles.fit_table_`.
 FIT_TABLE_COLUMNS: tuple[str, ...] = (
     "log_likelihood",
@@ -319,7 +321,10 @@ class LatentProfiles(BaseEstimator):
         return float(self.variance_floor * data.var(axis=0).mean()) or 1e-6
 
     def _mixture(self, k: int, reg_covar: float) -> GaussianMixture:
-        return GaussianMixture(
+        # Full covariances (the default) use the batched EM of FullGaussianMixture: the same
+        # fit as scikit-learn's, in about half the time on level scores.
+        cls = FullGaussianMixture if self.covariance_type == "full" else GaussianMixture
+        return cls(
             n_components=k,
             covariance_type=self.covariance_type,
             n_init=self.n_init,
