@@ -147,6 +147,23 @@ class AnalysisContext:
         self.keyed = keyed_items(self.analysed, self.instrument)
         self._moments = None
 
+    def is_analysed(self, index: pd.Index) -> pd.Series:
+        """Whether each respondent of ``index`` is among the analysed ones.
+
+        Parameters
+        ----------
+        index : Index
+            Respondent ids (a subset of the responses' ids, e.g. a score table's index).
+
+        Returns
+        -------
+        Series
+            Boolean, indexed by ``index``.
+        """
+        # A reindex of a marker, not Index.isin: isin on 100,000 string ids takes ~0.4 s.
+        marker = pd.Series(True, index=self.analysed.index)
+        return marker.reindex(index, fill_value=False).astype(bool)
+
     def warn(self, message: str) -> None:
         """Record a warning (shown by the CLI, listed in the report and results)."""
         self.warnings.append(message)

@@ -93,7 +93,7 @@ def stages_step(ctx: AnalysisContext) -> None:
         ctx.add_section(report.not_run_section("stages", "Stages", reason))
         return
     index = ctx.scores.levels.index
-    analysed = pd.Series(index.isin(ctx.analysed.index), index=index)
+    analysed = ctx.is_analysed(index)
     flagged = pd.Series(False, index=index)
     if ctx.quality is not None:
         flags = ctx.quality.flags.reindex(index)
@@ -177,7 +177,7 @@ def claims_step(ctx: AnalysisContext) -> None:
     if ctx.scores is None:
         raise RuntimeError("the claims step needs the scores step to run first")
     data = ctx.responses.data
-    exclude = pd.Series(~data.index.isin(ctx.analysed.index), index=data.index)
+    exclude = ~ctx.is_analysed(data.index)
     claims = paper_claims(
         ctx.instrument, ctx.scores, data, exclude=exclude, random_state=ctx.options.seed
     )

@@ -306,3 +306,26 @@ def test_cfa_that_cannot_be_fitted_is_reported_not_run() -> None:
     assert res.results["reliability"]["extraversion"]["alpha"] is not None
     cfa_section = next(s for s in res.sections if s.key == "cfa")
     assert "Not run: the CFA could not be fitted" in cfa_section.html
+
+
+def test_is_analysed_marks_the_respondents_left_after_exclusions(
+    sim_1200: Simulation, smcap_instrument: Instrument
+) -> None:
+    seen: dict[str, pd.Series] = {}
+
+    def probe(ctx: AnalysisContext) -> None:
+        index = ctx.responses.data.index
+        seen["mask"] = ctx.is_analysed(index)
+        seen["expected"] = pd.Series(index.isin(ctx.analysed.index), index=index)
+        seen["subset"] = ctx.is_analysed(index[::7])
+
+    steps = [s for s in default_steps() if s.name in ("quality", "scores")]
+    data = sim_1200.responses.iloc[:300]
+    run_analysis(
+        data, smcap_instrument, exclude_flagged=True, steps=[*steps, Step("p", "P", probe)]
+    )
+    mask, expected = seen["mask"], seen["expected"]
+    assert mask.dtype == bool and mask.index.equals(expected.index)
+    assert mask.equals(expected)
+    assert 0 < (~mask).sum() < len(mask)  # the quality screens excluded some, not all
+    assert seen["subset"].equals(expected.iloc[::7])
