@@ -29,9 +29,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from analysis import DEFAULT_SEED
 from analysis.cli import CliError, read_instrument
-from analysis.pipeline import DEFAULT_SEED, run_analysis
-from analysis.responses import load_responses
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,6 +70,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
+    # The statistics stack (SciPy, scikit-learn, Plotly) loads only when an analysis runs, so
+    # that `smcap --help` and the other commands start quickly.
+    from analysis.pipeline import run_analysis
+    from analysis.responses import load_responses
+
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise CliError(f"--out '{out}' is a file; give a folder")

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from analysis import report
+from analysis import DEFAULT_SEED, report
 from analysis.adequacy import bartlett_sphericity, kmo, kmo_label
 from analysis.cfa import CFAResult, fit_cfa, lavaan_syntax, model_from_instrument
 from analysis.common_method import harman_single_factor
@@ -60,8 +60,6 @@ from analysis.validity import (
 )
 from instrument import Instrument
 
-#: Seed used when none is given (results record it).
-DEFAULT_SEED = 2026
 #: Progress callback: (step number starting at 1, number of steps, what is being done).
 ProgressCallback = Callable[[int, int, str], None]
 

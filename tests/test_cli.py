@@ -166,3 +166,14 @@ def test_console_script_is_installed() -> None:
         check=False,
     )
     assert done.returncode == 0 and "smcap-b2b 1.0" in done.stdout
+
+
+def test_building_the_command_line_does_not_load_the_statistics_stack() -> None:
+    """`smcap --help` and `smcap instrument ...` start without SciPy, scikit-learn or Plotly."""
+    code = (
+        "import sys, analysis.cli as cli; cli.build_parser(); "
+        "print(sorted(m for m in ('scipy.stats', 'sklearn', 'plotly', 'analysis.pipeline') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
