@@ -7,7 +7,7 @@ iteration outside arithmetic: a Python loop over the components with one SciPy C
 triangular solve each (with their input checks) and SciPy's array-API ``logsumexp``.
 :class:`FullGaussianMixture` keeps scikit-learn's estimator — parameters, k-means
 initialisation, convergence rule, ``n_init`` restarts, ``predict``/``bic``/``score`` — and
-replaces only those inner steps with batched NumPy (one Cholesky and one inverse for all
+replaces only those inner steps with batched NumPy (one Cholesky and one linear solve for all
 components, one matrix product for all log densities, a plain log-sum-exp). It computes the
 same quantities in the same order as scikit-learn, so fits agree to rounding error; the tests
 check parameters, log-likelihoods and labels against ``GaussianMixture``.
@@ -30,7 +30,7 @@ class FullGaussianMixture(GaussianMixture):
 
     Same parameters, attributes and results as :class:`sklearn.mixture.GaussianMixture` with
     ``covariance_type="full"`` (the only covariance type it accepts), only faster on small
-    data: on 2,000 × 4 level scores a fit takes about a quarter of the time.
+    data: on 2,000 × 4 level scores a fit takes about half the time (10.8 → 5.4 ms).
 
     Parameters
     ----------
