@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -378,3 +379,33 @@ def stage_agreement_summary(
         return None
     res = stage_agreement(both[theory], both[data], n_boot=0)
     return {"n": res.n, "ari": res.ari, "kappa_linear": res.kappa_linear, "exact": res.exact}
+
+
+def suppress_grid_shares(
+    grid: Sequence[Mapping[str, Any]], *, min_cell: int = MIN_CELL
+) -> list[dict[str, Any]]:
+    """The threshold-sensitivity grid with stage shares hidden where they reveal a small count.
+
+    Parameters
+    ----------
+    grid : sequence of mapping
+        ``results.json: stages.threshold_sensitivity`` rows (``n_classified``, ``shares``).
+    min_cell : int, default 5
+        Smallest count that may be shown.
+
+    Returns
+    -------
+    list of dict
+        Copies of the rows; in a row where any stage holds between 1 and ``min_cell - 1`` firms,
+        every share is ``None`` (hiding one share alone would not do: the shares add up to 1).
+        Agreement figures are kept: they describe all firms together.
+    """
+    _check_min_cell(min_cell)
+    out = []
+    for row in grid:
+        n = int(row.get("n_classified") or 0)
+        counts = [round(float(v) * n) for v in row["shares"].values()]
+        small = any(0 < c < min_cell for c in counts)
+        shares = dict.fromkeys(row["shares"]) if small else dict(row["shares"])
+        out.append({**row, "shares": shares})
+    return out

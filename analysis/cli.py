@@ -131,10 +131,27 @@ def summarise_instrument(inst: Instrument) -> str:
     lines += [
         "",
         f"stage model (all four levels): {'yes' if inst.has_stage_model else 'no'}",
+        *_threshold_lines(inst),
         f"quadrant model (both axes): {'yes' if inst.has_quadrant_model else 'no'}",
         f"estimated time to complete: {inst.estimated_minutes()} minutes",
     ]
     return "\n".join(lines)
+
+
+def _threshold_lines(inst: Instrument) -> list[str]:
+    """The stage rule's thresholds in force, and where each comes from."""
+    if not inst.has_stage_model:
+        return []
+    origin = inst.stage_threshold_origin()
+    lines = ["  a level counts as developed at a score of at least:"]
+    for level, value in inst.stage_thresholds().items():
+        where = (
+            "set in the instrument"
+            if origin[level] == "instrument"
+            else f"default: two thirds of the way up the {inst.scale.min}–{inst.scale.max} scale"
+        )
+        lines.append(f"    {level:<12} {value:.2f}  ({where})")
+    return lines
 
 
 def _cmd_codebook(args: argparse.Namespace) -> int:

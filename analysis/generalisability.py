@@ -638,14 +638,91 @@ def _agreement(
     value = f"ARI = {_f(ari)}; κ (linear) = {_f(kappa)}"
     if exact is not None:
         value += f"; {exact:.0%} of firms get the same stage number"
+    verdict = _agreement_verdict(ari, kappa)
+    text = {
+        "supported": "The theory's rule and the data group firms alike.",
+        "partly": "Moderate agreement: the rule and the data differ for many firms.",
+        "not supported": "The theory's rule does not match the groups in the data.",
+    }[verdict]
+    robustness = _threshold_robustness(st, verdict)
+    if robustness:
+        text += " " + robustness
+    return ScorecardRow(key, _S, crit, question, value, threshold, verdict, text)
+
+
+def _agreement_verdict(ari: float | None, kappa: float | None) -> str:
     low = min(v for v in (ari, kappa) if v is not None)
     if low >= AGREEMENT_GOOD:
-        verdict, text = "supported", "The theory's rule and the data group firms alike."
-    elif low >= AGREEMENT_FAIR:
-        verdict, text = "partly", "Moderate agreement: the rule and the data differ for many firms."
+        return "supported"
+    if low >= AGREEMENT_FAIR:
+        return "partly"
+    return "not supported"
+
+
+def _threshold_robustness(st: Mapping[str, Any], verdict: str) -> str:
+    """Whether the agreement verdict survives moving the rule's cut, and where it would hold.
+
+    Reads ``stages.threshold_sensitivity`` (the rule re-run with every threshold shifted) and
+    ``stages.calibrated_thresholds`` (the cuts the data suggest).
+    """
+    grid = [
+        r
+        for r in st.get("threshold_sensitivity") or []
+        if _num(r.get("ari")) is not None and _num(r.get("kappa_linear")) is not None
+    ]
+    if not grid:
+        return ""
+    judged = [(r, _agreement_verdict(_num(r["ari"]), _num(r["kappa_linear"]))) for r in grid]
+    lo, hi = judged[0][0]["shift"], judged[-1][0]["shift"]
+    span = f"{_shift(lo)} to {_shift(hi)} scale points"
+    if all(v == verdict for _, v in judged):
+        out = f"The verdict is robust: it is the same with every threshold moved {span}."
     else:
-        verdict, text = "not supported", "The theory's rule does not match the groups in the data."
-    return ScorecardRow(key, _S, crit, question, value, threshold, verdict, text)
+        holds = [r for r, v in judged if v == "supported"]
+        best = max(grid, key=lambda r: min(_num(r["ari"]) or -1, _num(r["kappa_linear"]) or -1))
+        out = f"The verdict hinges on the threshold (it changes within {span})."
+        if holds and verdict != "supported":
+            first, last = holds[0], holds[-1]
+            out += (
+                f" Agreement would hold (ARI and κ ≥ {_f(AGREEMENT_GOOD)}) with the cut at "
+                f"{_cuts(first)}"
+                + (f" to {_cuts(last)}" if last is not first else "")
+                + f"; it is highest at {_cuts(best)} (ARI = {_f(_num(best['ari']))})."
+            )
+        elif verdict == "supported":
+            fails = [r for r, v in judged if v != "supported"]
+            out += f" It no longer holds with the cut at {_cuts(fails[0])}."
+        else:
+            out += (
+                f" It is never substantial on the grid; the best is ARI = "
+                f"{_f(_num(best['ari']))} with the cut at {_cuts(best)}."
+            )
+    cal = st.get("calibrated_thresholds")
+    if isinstance(cal, Mapping) and cal:
+        cuts = [c.get("cut") for c in cal.values()]
+        if all(_num(c) is not None for c in cuts):
+            out += " The data put the cut at " + ", ".join(
+                f"{lv} {_num(c['cut']):.2f}" for lv, c in cal.items()
+            )
+            comp = (st.get("stage_comparison") or {}).get("calibrated_vs_cluster") or {}
+            if _num(comp.get("ari")) is not None:
+                out += f" (calibrated stages vs data: ARI = {_f(_num(comp['ari']))})"
+            out += "."
+        else:
+            out += " The data give no cut of their own for every level (not bimodal)."
+    return out
+
+
+def _shift(value: float) -> str:
+    return f"{value:+g}" if value else "0"
+
+
+def _cuts(row: Mapping[str, Any]) -> str:
+    """The thresholds of a grid row: one number when they are all equal."""
+    values = sorted({round(float(v), 2) for v in row["thresholds"].values()})
+    if len(values) == 1:
+        return f"{values[0]:g}"
+    return "/".join(f"{v:g}" for v in row["thresholds"].values())
 
 
 # ---------------------------------------------------------------------- quadrants

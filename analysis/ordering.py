@@ -85,7 +85,7 @@ def developed_levels(levels: pd.DataFrame, thresholds: dict[str, float]) -> pd.D
     levels : DataFrame
         Level scores (columns are level names).
     thresholds : dict
-        Threshold per level (the instrument's ``stage_rule.thresholds``).
+        Threshold per level (``Instrument.stage_thresholds()``).
 
     Returns
     -------

@@ -51,7 +51,7 @@ from analysis.responses import (
     minimum_respondents,
     validate_responses,
 )
-from analysis.scoring import Scores, keyed_items, score_respondents
+from analysis.scoring import UNCLASSIFIED, Scores, keyed_items, score_respondents
 from analysis.validity import (
     average_variance_extracted,
     composite_reliability,
@@ -200,7 +200,9 @@ class AnalysisResult:
         JSON-ready (no NaN: missing values are None); what ``results.json`` holds.
     assignments : DataFrame
         One row per respondent, indexed by respondent id: construct scores, ``level_*``,
-        ``axis_*``, ``stage_theory``, ``quadrant``, ``flag_*`` and ``flagged``.
+        ``axis_*``, ``stage_theory``, ``stage_calibrated``, ``stage_cluster``, ``quadrant``,
+        ``flag_*`` and ``flagged``. Stage columns hold nullable integers; a missing stage is
+        a respondent who could not be classified (a level score is missing).
     sections : tuple of ReportSection
         Report sections in display order.
     warnings : tuple of str
@@ -228,7 +230,8 @@ class AnalysisResult:
         Notes
         -----
         ``assignments.csv`` starts with the respondent id column; scores are rounded to four
-        decimals; missing values are empty cells.
+        decimals; missing scores are empty cells. Stage columns never hold an empty cell: a
+        respondent without a stage reads ``unclassified``.
         """
         out = Path(folder)
         paths = {
@@ -239,7 +242,7 @@ class AnalysisResult:
         paths["results"].write_text(
             json.dumps(self.results, indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
-        self.assignments.round(4).to_csv(paths["assignments"])
+        labelled_stages(self.assignments).round(4).to_csv(paths["assignments"])
         paths["report"].write_text(self.report_html(), encoding="utf-8")
         return paths
 
@@ -442,6 +445,32 @@ def quality_step(ctx: AnalysisContext) -> None:
     ctx.results["quality"] = summary
     ctx.results["exclusions"] = exclusions
     ctx.add_section(report.quality_section(jsonable(summary)))
+
+
+#: Assignment columns that hold stage numbers.
+STAGE_COLUMNS: tuple[str, ...] = ("stage_theory", "stage_calibrated", "stage_cluster")
+
+
+def labelled_stages(assignments: pd.DataFrame) -> pd.DataFrame:
+    """A copy with the stage columns as text: the stage number, or ``unclassified``.
+
+    Parameters
+    ----------
+    assignments : DataFrame
+        :attr:`AnalysisResult.assignments`.
+
+    Returns
+    -------
+    DataFrame
+        The same frame; every column of :data:`STAGE_COLUMNS` it has holds ``"1"``…``"4"``
+        or ``"unclassified"``, never a missing value.
+    """
+    out = assignments.copy()
+    for col in STAGE_COLUMNS:
+        if col in out.columns:
+            stage = out[col].astype("Int64")
+            out[col] = stage.astype("string").fillna(UNCLASSIFIED).astype(object)
+    return out
 
 
 def scores_step(ctx: AnalysisContext) -> None:

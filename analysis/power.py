@@ -166,7 +166,7 @@ def _one_study(
     careless = flags[list(CARELESS_FLAGS)].any(axis=1)
     result = assess_stages(
         scores.levels,
-        thresholds=instrument.stage_rule.thresholds,
+        thresholds=instrument.stage_thresholds(),
         stage_theory=scores.stage_theory,
         exclude=careless,
         n_boot=n_boot,

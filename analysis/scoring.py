@@ -22,6 +22,9 @@ QUADRANT_OF: dict[tuple[bool, bool], str] = {
     (True, True): "co_creation",
 }
 
+#: What a stage column says for a respondent who could not be classified (a score is missing).
+UNCLASSIFIED: str = "unclassified"
+
 #: Which levels must be developed to pass each stage transition (seed 001, Fig. 2).
 STAGE_TRANSITIONS: tuple[tuple[str, ...], ...] = (
     ("operational",),
@@ -176,7 +179,9 @@ def theory_stage(levels: pd.DataFrame, thresholds: dict[str, float]) -> pd.Serie
         Nullable integer stage. Stage = 1 + the number of consecutive transitions passed:
         operational developed (→ 2), then dynamic *and* adaptive developed (→ 3), then
         networking developed (→ 4). A later level that is developed does not count while an
-        earlier transition is missing. Missing when a level needed to decide is missing.
+        earlier transition is missing. Missing (*unclassified*) when any of the four level
+        scores is missing, even if the levels that are known would already decide: the
+        data-driven stages need all four, and the two must classify the same firms.
 
     Examples
     --------
@@ -190,17 +195,15 @@ def theory_stage(levels: pd.DataFrame, thresholds: dict[str, float]) -> pd.Serie
     if absent:
         raise ValueError(f"theory stage needs all four level scores; missing {absent}")
     stage = pd.Series(1, index=levels.index, dtype="Int64")
-    undecided = pd.Series(False, index=levels.index)
+    unclassified = levels[list(LEVELS)].isna().any(axis=1)
     still_climbing = pd.Series(True, index=levels.index)
     for transition in STAGE_TRANSITIONS:
         block = levels[list(transition)]
         developed = (block >= pd.Series({lv: thresholds[lv] for lv in transition})).all(axis=1)
-        unknown = block.isna().any(axis=1)
-        undecided |= still_climbing & unknown
-        passed = still_climbing & developed & ~unknown
+        passed = still_climbing & developed
         stage = stage + passed.astype(int)
         still_climbing &= passed
-    return stage.mask(undecided)
+    return stage.mask(unclassified)
 
 
 def quadrant(axes: pd.DataFrame, *, control_cut: float, orientation_cut: float) -> pd.Series:
@@ -254,7 +257,7 @@ def score_respondents(
     levels = level_scores(constructs, instrument)
     axes = axis_scores(constructs, instrument)
     if instrument.has_stage_model:
-        stage = theory_stage(levels, instrument.stage_rule.thresholds)
+        stage = theory_stage(levels, instrument.stage_thresholds())
     else:
         stage = pd.Series(pd.NA, index=responses.index, dtype="Int64")
     if instrument.has_quadrant_model:

@@ -59,6 +59,11 @@ class SimulationConfig:
         Share of respondents who leave some answers blank; the missing answers are spread over
         them completely at random (as in real surveys, most respondents answer everything, so
         listwise deletion keeps about ``1 - skipper_rate`` of the rows).
+    developed_at : float, optional
+        The true boundary between undeveloped and developed levels on the scale (the point the
+        gaps are measured from). Default: the instrument's stage threshold of each level, so
+        the stage rule and the truth share one cut. Setting it elsewhere simulates firms whose
+        real boundary is not where the theory's rule puts it.
     """
 
     stage_probs: tuple[float, float, float, float] = (0.30, 0.30, 0.25, 0.15)
@@ -75,6 +80,7 @@ class SimulationConfig:
     careless_rate: float = 0.02
     missing_rate: float = 0.015
     skipper_rate: float = 0.12
+    developed_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,14 @@ def simulate(
     scale = instrument.scale
     mid = scale.midpoint
     ids = [f"sim{i + 1:06d}" for i in range(n)]
+    thresholds = instrument.stage_thresholds()
+    if cfg.developed_at is not None:
+        if not scale.min <= cfg.developed_at <= scale.max:
+            raise ValueError(
+                f"developed_at ({cfg.developed_at:g}) lies outside the scale "
+                f"{scale.min}..{scale.max}"
+            )
+        thresholds = dict.fromkeys(thresholds, float(cfg.developed_at))
 
     firm = _firmographics(instrument, n, rng)
     # ------------------------------------------------------------------ latent maturity
@@ -174,11 +188,7 @@ def simulate(
         maturity = rng.normal(0.0, 1.0, n)
         offsets = {"operational": 0.6, "dynamic": 0.0, "adaptive": 0.0, "networking": -0.6}
         latent_level = {
-            lv: instrument.stage_rule.thresholds[lv]
-            - 0.5
-            + 1.1 * maturity
-            + offsets[lv]
-            + rng.normal(0.0, 0.45, n)
+            lv: thresholds[lv] - 0.5 + 1.1 * maturity + offsets[lv] + rng.normal(0.0, 0.45, n)
             for lv in LEVELS
         }
         decentral = mid + 0.8 * maturity + rng.normal(0.0, 1.0, n)
@@ -196,11 +206,7 @@ def simulate(
                 developed, cfg.below_gap + cfg.above_gap + cfg.growth * (stage - onset), 0.0
             )
             latent_level[lv] = (
-                instrument.stage_rule.thresholds[lv]
-                - cfg.below_gap
-                + shift
-                + person
-                + rng.normal(0.0, cfg.level_sd, n)
+                thresholds[lv] - cfg.below_gap + shift + person + rng.normal(0.0, cfg.level_sd, n)
             )
         maturity = stage + person
         maturity_std = (stage - 2.5) / 1.1 + person

@@ -37,7 +37,9 @@ from analysis import report
 from analysis.claims import paper_claims
 from analysis.generalisability import scorecard, scorecard_dict
 from analysis.quadrants import quadrant_summary
+from analysis.scoring import UNCLASSIFIED, theory_stage
 from analysis.stages import CARELESS_FLAGS, assess_stages
+from analysis.thresholds import calibrate_thresholds, stage_pair_agreement, threshold_sensitivity
 from instrument import LEVELS, QUADRANTS
 
 if TYPE_CHECKING:
@@ -102,7 +104,7 @@ def stages_step(ctx: AnalysisContext) -> None:
     try:
         result = assess_stages(
             ctx.scores.levels,
-            thresholds=inst.stage_rule.thresholds,
+            thresholds=inst.stage_thresholds(),
             stage_theory=ctx.scores.stage_theory,
             exclude=flagged | ~analysed,
             random_state=ctx.options.seed,
@@ -122,14 +124,143 @@ def stages_step(ctx: AnalysisContext) -> None:
         **result.to_dict(),
         "n_flagged_excluded": int((flagged & analysed).sum()),
     }
+    thresholds_out, stage_calibrated = _threshold_evidence(
+        ctx, result.stage_cluster if result.n_profiles >= 2 else None, keep=analysed & ~flagged
+    )
+    out.update(thresholds_out)
+    out["classified"] = {
+        "theory": _stage_counts(ctx.scores.stage_theory.loc[analysed]),
+        "calibrated": None
+        if stage_calibrated is None
+        else _stage_counts(stage_calibrated.loc[analysed]),
+        "cluster": _stage_counts(result.stage_cluster.loc[analysed]),
+    }
+    out["n_unclassified"] = int(ctx.scores.stage_theory.loc[analysed].isna().sum())
     ctx.results["stages"] = out
-    _insert_after(ctx, "stage_cluster", result.stage_cluster, "stage_theory")
+    if stage_calibrated is not None:
+        _insert_after(ctx, "stage_calibrated", stage_calibrated, "stage_theory")
+    _insert_after(
+        ctx,
+        "stage_cluster",
+        result.stage_cluster,
+        "stage_calibrated" if stage_calibrated is not None else "stage_theory",
+    )
     if result.n_fitted < result.n_used:
         ctx.warn(
             f"stages: the mixtures were fitted on a random sample of {result.n_fitted:,} of "
             f"{result.n_used:,} respondents (all are assigned a profile)"
         )
     ctx.add_section(stages_section(_jsonable(out)))
+
+
+def _threshold_evidence(
+    ctx: AnalysisContext, stage_cluster: pd.Series | None, *, keep: pd.Series
+) -> tuple[dict[str, Any], pd.Series | None]:
+    """The rule's thresholds, their sensitivity grid, the calibrated cuts and their stage.
+
+    Computed on the respondents the profiles were fitted to (``keep``); the calibrated stage is
+    then given to every respondent with four level scores.
+    """
+    inst = ctx.instrument
+    assert ctx.scores is not None
+    levels = ctx.scores.levels
+    thresholds = inst.stage_thresholds()
+    fitted = levels.loc[keep]
+    reference = None if stage_cluster is None else stage_cluster.loc[keep]
+    grid = threshold_sensitivity(
+        lambda t: theory_stage(fitted, t),
+        thresholds,
+        reference=reference,
+        bounds=(inst.scale.min, inst.scale.max),
+    )
+    calibration = calibrate_thresholds(fitted, thresholds, random_state=ctx.options.seed)
+    cuts = calibration["cut"]
+    stage_calibrated = None
+    if cuts.notna().all():
+        stage_calibrated = theory_stage(levels, cuts.to_dict()).rename("stage_calibrated")
+        calibrated_status: dict[str, Any] = {"status": "ok"}
+    else:
+        missing = [lv for lv, c in cuts.items() if pd.isna(c)]
+        calibrated_status = {
+            "status": "not computed",
+            "reason": f"no calibrated cut for {', '.join(missing)}: the level score is not "
+            "bimodal (see calibrated_thresholds)",
+        }
+    stages = {"theory": ctx.scores.stage_theory.loc[keep]}
+    if stage_calibrated is not None:
+        stages["calibrated"] = stage_calibrated.loc[keep]
+    if reference is not None:
+        stages["cluster"] = reference
+    comparison = {
+        f"{a}_vs_{b}": stage_pair_agreement(stages[a], stages[b])
+        for a, b in (("theory", "cluster"), ("calibrated", "cluster"), ("theory", "calibrated"))
+        if a in stages and b in stages
+    }
+    out = {
+        "thresholds": thresholds,
+        "threshold_origin": inst.stage_threshold_origin(),
+        "threshold_sensitivity": _grid_records(grid),
+        "calibrated_thresholds": _calibration_records(calibration),
+        "stage_calibrated": calibrated_status,
+        "stage_comparison": comparison,
+    }
+    return out, stage_calibrated
+
+
+def _grid_records(grid: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for shift, row in grid.iterrows():
+        rows.append(
+            {
+                "shift": float(shift),
+                "thresholds": {
+                    c.removeprefix("threshold_"): float(row[c])
+                    for c in grid.columns
+                    if c.startswith("threshold_")
+                },
+                "n_classified": int(row["n_classified"]),
+                "shares": {
+                    c.removeprefix("share_"): float(row[c])
+                    for c in grid.columns
+                    if c.startswith("share_")
+                },
+                **{k: _opt(row.get(k)) for k in ("ari", "kappa_linear", "exact") if k in row},
+            }
+        )
+    return rows
+
+
+def _calibration_records(cal: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    out = {}
+    for level, row in cal.iterrows():
+        out[str(level)] = {
+            "theory": _opt(row["theory"]),
+            "cut": _opt(row["cut"]),
+            "ci": None if pd.isna(row["ci_low"]) else [float(row["ci_low"]), float(row["ci_high"])],
+            "bimodal": bool(row["bimodal"]),
+            "delta_bic": _opt(row["delta_bic"]),
+            "separation": _opt(row["separation"]),
+            "share_developed": _opt(row["share_developed"]),
+            "mean_low": _opt(row["mean_low"]),
+            "mean_high": _opt(row["mean_high"]),
+            "n": int(row["n"]),
+            "boot_bimodal": _opt(row["boot_bimodal"]),
+            "reason": str(row["reason"]) or None,
+        }
+    return out
+
+
+def _stage_counts(stage: pd.Series) -> dict[str, int]:
+    counts = stage.dropna().astype(int).value_counts().sort_index()
+    out = {str(k): int(v) for k, v in counts.items()}
+    out[UNCLASSIFIED] = int(stage.isna().sum())
+    return out
+
+
+def _opt(value: Any) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
 
 
 def quadrants_step(ctx: AnalysisContext) -> None:
@@ -372,7 +503,127 @@ def stages_section(st: Mapping[str, Any]) -> Any:
                 caption="Respondents by theory stage (rows) and profile.",
             )
         )
+    if st.get("threshold_sensitivity"):
+        threshold_parts, threshold_figures = _threshold_parts(st)
+        parts.extend(threshold_parts)
+        figures.extend(threshold_figures)
     return report.section("stages", "Stages", parts, figures=figures)
+
+
+def _threshold_parts(st: Mapping[str, Any]) -> tuple[list[Any], list[go.Figure]]:
+    """Where "developed" begins: the rule's cut, the sensitivity grid and the data's cuts."""
+    thresholds = st["thresholds"]
+    origin = st.get("threshold_origin", {})
+    rule = ", ".join(
+        f"{lv} {t:g}" + (" (default)" if origin.get(lv) == "default" else "")
+        for lv, t in thresholds.items()
+    )
+    counts = st.get("classified", {}).get("theory", {})
+    parts: list[Any] = [
+        "<h3>Where does “developed” begin?</h3>",
+        report.paragraph(
+            "The case studies say which capabilities a firm must have built to move on, not how "
+            f"high a score means “built”. The stage rule counts a level as developed at: {rule}. "
+            "The figure re-runs the rule with every threshold moved by −1 to +1 scale point: "
+            "the bars are the shares of firms in each theory stage, the lines the agreement "
+            "with the data-driven stages."
+            + (
+                f" {counts.get(UNCLASSIFIED, 0):,} respondent(s) miss a level score and are "
+                "unclassified (no theory, calibrated or data-driven stage)."
+                if counts.get(UNCLASSIFIED)
+                else ""
+            )
+        ),
+    ]
+    fig = sensitivity_figure(st["threshold_sensitivity"])
+    parts.append(report.figure_html(fig))
+    cal = st.get("calibrated_thresholds") or {}
+    rows = []
+    for lv, c in cal.items():
+        if c["cut"] is None:
+            cut, why = "—", report.esc(c.get("reason") or "")
+        else:
+            ci = c.get("ci")
+            cut = f"{c['cut']:.2f}" + (
+                f" <span class='ci'>[{ci[0]:.2f}, {ci[1]:.2f}]</span>" if ci else ""
+            )
+            why = (
+                f"two groups (ΔBIC {c['delta_bic']:,.0f}, D = {c['separation']:.1f}); "
+                f"{c['share_developed']:.0%} developed"
+            )
+        rows.append([report.esc(lv), report.fmt(c.get("theory"), 2), cut, why])
+    parts.append(
+        report.table(
+            rows,
+            ["Level", "Rule's threshold", "Data's cut [95% CI]", "Evidence"],
+            numeric=(1, 2),
+            caption="The data's cut: where a two-component mixture of the level score puts "
+            "firms equally likely to be in the developed and the undeveloped group. "
+            "stage_calibrated in assignments.csv applies the same rule with these cuts.",
+        )
+    )
+    comp = st.get("stage_comparison") or {}
+    names = {
+        "theory_vs_cluster": "theory rule vs data-driven profiles",
+        "calibrated_vs_cluster": "calibrated rule vs data-driven profiles",
+        "theory_vs_calibrated": "theory rule vs calibrated rule",
+    }
+    comp_rows = [
+        [
+            names[key],
+            f"{c['n']:,}",
+            report.fmt(c.get("ari"), 2),
+            report.fmt(c.get("kappa_linear"), 2),
+            "—" if c.get("exact") is None else f"{c['exact']:.0%}",
+        ]
+        for key, c in comp.items()
+    ]
+    if comp_rows:
+        parts.append(
+            report.table(
+                comp_rows,
+                ["Stages compared", "Firms", "ARI", "κ (linear)", "Same stage"],
+                numeric=(1, 2, 3, 4),
+                caption="Agreement of the three stage assignments, side by side.",
+            )
+        )
+    return parts, [fig]
+
+
+def sensitivity_figure(grid: Sequence[Mapping[str, Any]]) -> go.Figure:
+    """Theory-stage shares (bars) and agreement with the profiles (lines) over the grid."""
+    x = [_grid_label(r) for r in grid]
+    stages = sorted({s for r in grid for s in r["shares"]}, key=int)
+    fig = go.Figure()
+    for s in stages:
+        fig.add_trace(
+            go.Bar(x=x, y=[r["shares"].get(s, 0.0) for r in grid], name=f"stage {s}", opacity=0.55)
+        )
+    for key, label in (("ari", "ARI with profiles"), ("kappa_linear", "κ (linear)")):
+        if any(r.get(key) is not None for r in grid):
+            fig.add_trace(
+                go.Scatter(x=x, y=[r.get(key) for r in grid], name=label, mode="lines+markers")
+            )
+    rule = next((_grid_label(r) for r in grid if r["shift"] == 0), None)
+    if rule is not None:
+        fig.add_vline(x=rule, line={"color": "#888", "dash": "dash"})
+    fig.update_layout(
+        title={"text": "Theory stages as the threshold moves (dashed: the rule's)", "x": 0},
+        barmode="stack",
+        xaxis={"title": "threshold (all levels)", "type": "category"},
+        yaxis={"title": "share of firms / agreement", "range": [0, 1]},
+        height=380,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        template="plotly_white",
+    )
+    return fig
+
+
+def _grid_label(row: Mapping[str, Any]) -> str:
+    values = list(row["thresholds"].values())
+    if len({round(v, 4) for v in values}) == 1:
+        return f"{values[0]:.2f}"
+    return f"{row['shift']:+.2f}"
 
 
 def profile_figure(profiles: Sequence[Mapping[str, Any]]) -> go.Figure:

@@ -52,6 +52,38 @@ def scorecard_table(generalisability: Mapping[str, Any]) -> pd.DataFrame:
     return frame
 
 
+def calibrated_cuts_table(calibrated: Mapping[str, Any]) -> pd.DataFrame:
+    """The stage rule's threshold beside the cut the data suggest, per level.
+
+    Parameters
+    ----------
+    calibrated : mapping
+        ``results["stages"]["calibrated_thresholds"]``.
+
+    Returns
+    -------
+    DataFrame
+        One row per level: ``level``, ``rule`` (the threshold in force), ``data's cut``,
+        ``95% CI`` (text) and ``note`` (why there is no cut, or the share developed).
+    """
+    rows = []
+    for level, c in calibrated.items():
+        ci = c.get("ci")
+        cut = c.get("cut")
+        rows.append(
+            {
+                "level": level,
+                "rule": c.get("theory"),
+                "data's cut": cut,
+                "95% CI": f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "",
+                "note": c.get("reason")
+                if cut is None
+                else f"{c['share_developed']:.0%} of firms in the developed group",
+            }
+        )
+    return pd.DataFrame(rows, columns=["level", "rule", "data's cut", "95% CI", "note"])
+
+
 def reliability_table(reliability: Mapping[str, Any]) -> pd.DataFrame:
     """Cronbach's α with its Feldt interval, standardised α and ω per construct.
 

@@ -87,6 +87,10 @@ class Scale(_Frozen):
         """The neutral point, ``(min + max) / 2``."""
         return (self.min + self.max) / 2
 
+    def point_at(self, share: float) -> float:
+        """The score ``share`` of the way from ``min`` to ``max`` (0 → min, 1 → max)."""
+        return self.min + share * (self.max - self.min)
+
     @property
     def points(self) -> tuple[int, ...]:
         """All scale points, lowest first."""
@@ -197,15 +201,24 @@ class Page(_Frozen):
     randomize: bool = False
 
 
+#: Where a level counts as developed by default: this share of the way up the instrument's own
+#: scale (5 on 1–7; 3.67 on 1–5; 4.33 on 1–6). The seeds are qualitative case studies and give no
+#: number for "developed"; the analysis reports how the verdicts move when the cut moves
+#: (``analysis.thresholds``) and where the data themselves put it.
+DEVELOPED_SHARE: float = 2 / 3
+
+
 class StageRule(_Frozen):
     """Thresholds of the cumulative stage rule (seed 001, Fig. 2).
 
     A level counts as developed when its score is at or above its threshold. The theory
     stage is 1 + the number of consecutive developed transitions: operational, then
-    dynamic *and* adaptive, then networking.
+    dynamic *and* adaptive, then networking. Levels without a threshold here get the
+    scale-aware default (:data:`DEVELOPED_SHARE` of the way up the scale; see
+    :meth:`Instrument.stage_thresholds`).
     """
 
-    thresholds: dict[Level, float] = Field(default_factory=lambda: dict.fromkeys(LEVELS, 5.0))
+    thresholds: dict[Level, float] = Field(default_factory=dict)
 
 
 class QuadrantRule(_Frozen):
@@ -289,6 +302,13 @@ class Instrument(_Frozen):
                     f"attention check '{check.id}' expects answer {check.answer}, which is "
                     f"outside the scale {self.scale.min}..{self.scale.max}",
                     ("attention_checks", ai, "answer"),
+                )
+        for level, value in self.stage_rule.thresholds.items():
+            if not self.scale.min <= value <= self.scale.max:
+                raise LocatedValueError(
+                    f"stage threshold of '{level}' is {value:g}, outside the scale "
+                    f"{self.scale.min}..{self.scale.max}",
+                    ("stage_rule", "thresholds", level),
                 )
         if self.pages:
             self._check_pages()
@@ -423,6 +443,28 @@ class Instrument(_Frozen):
             ids.extend(i.id for i in self.construct(cid).items)
         ids.extend(page.attention_checks)
         return tuple(ids)
+
+    def stage_thresholds(self) -> dict[Level, float]:
+        """The threshold in force for each level: the instrument's own, else the default.
+
+        The default is the same relative point on every scale, :data:`DEVELOPED_SHARE` of the
+        way up (5 on 1–7, 3.67 on 1–5, 4.33 on 1–6), so that "developed" does not come to mean
+        "only the top answer" on a short scale.
+
+        Examples
+        --------
+        >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
+        >>> load_instrument(DEFAULT_INSTRUMENT).stage_thresholds()["dynamic"]
+        5.0
+        """
+        default = self.scale.point_at(DEVELOPED_SHARE)
+        return {lv: float(self.stage_rule.thresholds.get(lv, default)) for lv in LEVELS}
+
+    def stage_threshold_origin(self) -> dict[Level, str]:
+        """``"instrument"`` for thresholds the file sets, ``"default"`` for the others."""
+        return {
+            lv: "instrument" if lv in self.stage_rule.thresholds else "default" for lv in LEVELS
+        }
 
     def quadrant_cuts(self) -> tuple[float, float]:
         """(control cut, orientation cut), defaulting to the scale midpoint."""

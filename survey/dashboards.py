@@ -58,6 +58,7 @@ CLUSTER_COLUMNS: tuple[str, ...] = (
     "axis_control",
     "axis_orientation",
     "stage_theory",
+    "stage_calibrated",
     "stage_cluster",
     "quadrant",
 )
@@ -433,7 +434,8 @@ class ClusterData:
     ----------
     respondents : DataFrame
         One row per analysed respondent: the filter columns, ``level_*``, ``axis_*``,
-        ``stage_theory``, ``stage_cluster`` and ``quadrant`` (where the analysis has them).
+        ``stage_theory``, ``stage_calibrated``, ``stage_cluster`` and ``quadrant`` (where the
+        analysis has them).
     filters : tuple of ClusterFilter
         The filters the instrument allows (questions tagged sector, offering, firm_size,
         country).

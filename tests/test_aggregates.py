@@ -203,3 +203,18 @@ def test_docstring_examples_run() -> None:
 
     outcome = doctest.testmod(analysis.aggregates)
     assert outcome.attempted > 0 and outcome.failed == 0
+
+
+def test_grid_shares_are_hidden_where_they_reveal_a_small_count() -> None:
+    from analysis.aggregates import suppress_grid_shares
+
+    grid = [
+        {"shift": 0.0, "n_classified": 100, "shares": {"1": 0.5, "2": 0.48, "3": 0.02}, "ari": 0.7},
+        {"shift": 0.5, "n_classified": 100, "shares": {"1": 0.5, "2": 0.3, "3": 0.2}, "ari": 0.6},
+    ]
+    out = suppress_grid_shares(grid, min_cell=5)
+    # 2 firms in stage 3: every share of that row is hidden (they add up to 1)
+    assert out[0]["shares"] == {"1": None, "2": None, "3": None}
+    assert out[0]["ari"] == 0.7
+    assert out[1]["shares"] == grid[1]["shares"]
+    assert grid[0]["shares"]["3"] == 0.02  # the input is not modified

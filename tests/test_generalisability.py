@@ -48,7 +48,7 @@ def simulated_results(smcap_instrument: Instrument, sim_1200: Simulation) -> dic
     scores = score_respondents(sim_1200.responses, smcap_instrument)
     stages = assess_stages(
         scores.levels,
-        thresholds=smcap_instrument.stage_rule.thresholds,
+        thresholds=smcap_instrument.stage_thresholds(),
         stage_theory=scores.stage_theory,
         n_boot=20,
         n_splits=5,

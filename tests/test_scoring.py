@@ -76,14 +76,16 @@ def test_theory_stage_rule(levels: tuple[float, ...], stage: int) -> None:
     assert theory_stage(frame, THRESHOLDS).iloc[0] == stage
 
 
-def test_theory_stage_missing_only_when_it_matters() -> None:
+def test_theory_stage_is_unclassified_when_any_level_is_missing() -> None:
     frame = pd.DataFrame(
-        [(3, np.nan, 6, 6), (6, np.nan, 6, 6), (6, 6, 6, np.nan)], columns=list(THRESHOLDS)
+        [(3, np.nan, 6, 6), (6, np.nan, 6, 6), (6, 6, 6, np.nan), (3, 3, 3, 3)],
+        columns=list(THRESHOLDS),
     )
     stages = theory_stage(frame, THRESHOLDS)
-    assert stages.iloc[0] == 1  # operational not developed decides it
-    assert pd.isna(stages.iloc[1])
-    assert pd.isna(stages.iloc[2])
+    # even where the known levels would decide (operational undeveloped → 1), a respondent
+    # without all four level scores gets no stage: the profiles cannot classify them either
+    assert stages.isna().tolist() == [True, True, True, False]
+    assert stages.iloc[3] == 1
 
 
 def test_quadrants_follow_seed_002_figure_2() -> None:

@@ -68,12 +68,13 @@ def test_results_hold_stages_quadrants_claims_and_the_scorecard(analysed: Analys
     assert sum(card["counts"].values()) == len(card["rows"]) == 14
 
 
-def test_assignments_get_stage_cluster_next_to_stage_theory(
+def test_assignments_get_stage_columns_side_by_side(
     analysed: AnalysisResult, sim_1200: Simulation
 ) -> None:
     a = analysed.assignments
     cols = list(a.columns)
-    assert cols[cols.index("stage_theory") + 1] == "stage_cluster"
+    at = cols.index("stage_theory")
+    assert cols[at : at + 3] == ["stage_theory", "stage_calibrated", "stage_cluster"]
     assert set(a["stage_cluster"].dropna().unique()) == {1, 2, 3, 4}
     truth = sim_1200.truth.set_index("respondent_id")["stage"].reindex(a.index)
     known = a["stage_cluster"].notna()

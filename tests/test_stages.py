@@ -21,7 +21,7 @@ def assessed_1200(smcap_instrument: Instrument, sim_1200: Simulation) -> tuple:
     scores = score_respondents(sim_1200.responses, smcap_instrument)
     result = assess_stages(
         scores.levels,
-        thresholds=smcap_instrument.stage_rule.thresholds,
+        thresholds=smcap_instrument.stage_thresholds(),
         stage_theory=scores.stage_theory,
         random_state=11,
     )
@@ -75,7 +75,7 @@ def test_null_model_gives_a_null_result_in_9_of_10_seeds(smcap_instrument: Instr
         scores = score_respondents(sim.responses, smcap_instrument)
         result = assess_stages(
             scores.levels,
-            thresholds=smcap_instrument.stage_rule.thresholds,
+            thresholds=smcap_instrument.stage_thresholds(),
             stage_theory=scores.stage_theory,
             n_boot=30,
             n_splits=10,
@@ -101,7 +101,7 @@ def test_excluded_respondents_are_not_fitted_but_get_a_stage(
     before = scores.levels.copy()
     result = assess_stages(
         scores.levels,
-        thresholds=smcap_instrument.stage_rule.thresholds,
+        thresholds=smcap_instrument.stage_thresholds(),
         exclude=flagged,
         n_boot=20,
         n_splits=5,
@@ -123,7 +123,7 @@ def test_large_samples_are_fitted_and_resampled_on_capped_subsamples(
     scores = score_respondents(sim.responses, smcap_instrument)
     result = assess_stages(
         scores.levels,
-        thresholds=smcap_instrument.stage_rule.thresholds,
+        thresholds=smcap_instrument.stage_thresholds(),
         stage_theory=scores.stage_theory,
         max_fit_n=600,
         max_stability_n=300,
@@ -142,16 +142,14 @@ def test_large_samples_are_fitted_and_resampled_on_capped_subsamples(
     section = result.to_dict()
     assert (section["n_fitted"], section["n_stability"]) == (600, 300)
     with pytest.raises(ValueError, match="max_fit_n must be at least 100"):
-        assess_stages(
-            scores.levels, thresholds=smcap_instrument.stage_rule.thresholds, max_fit_n=50
-        )
+        assess_stages(scores.levels, thresholds=smcap_instrument.stage_thresholds(), max_fit_n=50)
 
 
 def test_assessment_is_reproducible_from_the_seed(smcap_instrument: Instrument) -> None:
     sim = simulate(smcap_instrument, 300, random_state=5)
     levels = score_respondents(sim.responses, smcap_instrument).levels
     kwargs = {
-        "thresholds": smcap_instrument.stage_rule.thresholds,
+        "thresholds": smcap_instrument.stage_thresholds(),
         "n_boot": 15,
         "n_splits": 5,
         "random_state": 9,
@@ -175,7 +173,7 @@ def test_profiles_settings_are_used_and_partly_is_reported(smcap_instrument: Ins
     )
     result = assess_stages(
         levels,
-        thresholds=smcap_instrument.stage_rule.thresholds,
+        thresholds=smcap_instrument.stage_thresholds(),
         profiles=lax,
         n_boot=20,
         n_splits=10,
@@ -190,7 +188,7 @@ def test_clear_errors(smcap_instrument: Instrument) -> None:
     levels = pd.DataFrame(
         np.ones((20, 4)), columns=["operational", "dynamic", "adaptive", "networking"]
     )
-    thresholds = smcap_instrument.stage_rule.thresholds
+    thresholds = smcap_instrument.stage_thresholds()
     with pytest.raises(TypeError, match="DataFrame"):
         assess_stages(levels.to_numpy(), thresholds=thresholds)
     with pytest.raises(ValueError, match=r"\['networking'\]"):

@@ -18,9 +18,11 @@ from analysis.aggregates import (
     map_edges,
     stage_agreement_summary,
     stage_profiles,
+    suppress_grid_shares,
 )
 from analysis.stability import JACCARD_STABLE
-from analysis.tables import scorecard_table
+from analysis.stage_steps import sensitivity_figure
+from analysis.tables import calibrated_cuts_table, scorecard_table
 from instrument import LEVELS, QUADRANTS
 from survey import cache, charts, staff
 from survey.dashboards import ResponsesError
@@ -49,9 +51,15 @@ with st.container(horizontal=True):
             placeholder="All",
             key=f"filter-{f.column}",
         )
-stage_sources = {"stage_cluster": "Data-driven profiles", "stage_theory": "The theory's stage rule"}
+stage_sources = {
+    "stage_cluster": "Data-driven profiles",
+    "stage_theory": "The theory's stage rule",
+    "stage_calibrated": "The rule with the data's cuts",
+}
 if data.stages is None:
     stage_sources.pop("stage_cluster")
+if "stage_calibrated" not in data.respondents.columns:
+    stage_sources.pop("stage_calibrated")
 stage_column = st.radio(
     "Stages from",
     list(stage_sources),
@@ -213,6 +221,34 @@ else:
                 f"{data.n_total:,} respondents; they do not change with the filters. "
                 + str(data.stages.get("summary", ""))
             )
+
+    if data.stages is not None and data.stages.get("threshold_sensitivity"):
+        st.subheader("Where does “developed” begin?")
+        st.caption(
+            "The case studies say which capabilities a firm must build, not how high a score "
+            "means “built”. The chart re-runs the theory's rule with every threshold moved by "
+            "up to one scale point (all firms analysed; not affected by the filters)."
+            + (" Shares that would reveal fewer than 5 firms are hidden." if reviewer else "")
+        )
+        left, right = st.columns([3, 2])
+        with left:
+            grid = suppress_grid_shares(data.stages["threshold_sensitivity"], min_cell=min_cell)
+            st.plotly_chart(sensitivity_figure(grid), key="sensitivity")
+        with right:
+            st.dataframe(
+                calibrated_cuts_table(data.stages.get("calibrated_thresholds") or {}),
+                hide_index=True,
+            )
+            verdict = next(
+                (
+                    r["explanation"]
+                    for r in (data.generalisability or {}).get("rows", [])
+                    if r["key"] == "agreement"
+                ),
+                None,
+            )
+            if verdict:
+                st.caption(verdict)
 
 st.subheader("How far does the model generalise?")
 if data.generalisability is None:
