@@ -4,6 +4,8 @@ Subcommands::
 
     smcap instrument check FILE
     smcap instrument codebook FILE --format csv|md [--out FILE]
+    smcap instrument rating-sheet FILE --out SHEET.csv [--rater NAME]
+    smcap instrument cvi FILE SHEET.csv SHEET.csv ... [--out DIR] [--cut C]
     smcap simulate --instrument FILE --n N --seed S [--null] --out FILE.csv
     smcap analyze --instrument FILE --responses FILE.csv --out DIR [--group COL] ...
 
@@ -14,6 +16,7 @@ exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -82,7 +85,10 @@ def read_instrument(path: str | Path) -> Instrument:
 
 # --------------------------------------------------------------------------- instrument
 def _add_instrument(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("instrument", help="check an instrument file or export its codebook")
+    p = sub.add_parser(
+        "instrument",
+        help="check an instrument file, export its codebook, rate its content validity",
+    )
     isub = p.add_subparsers(title="instrument commands", metavar="ACTION")
     check = isub.add_parser("check", help="validate an instrument and summarise it")
     check.add_argument("file", help="instrument YAML file")
@@ -92,6 +98,27 @@ def _add_instrument(sub: argparse._SubParsersAction) -> None:
     cb.add_argument("--format", choices=("csv", "md"), default="csv", help="output format")
     cb.add_argument("--out", help="write to this file instead of standard output")
     cb.set_defaults(handler=_cmd_codebook)
+    sheet = isub.add_parser(
+        "rating-sheet", help="export a content-validity rating sheet for one expert (CSV)"
+    )
+    sheet.add_argument("file", help="instrument YAML file")
+    sheet.add_argument("--out", required=True, help="the sheet to write (.csv)")
+    sheet.add_argument("--rater", help="the expert's name, written on the sheet")
+    sheet.set_defaults(handler=_cmd_rating_sheet)
+    cvi = isub.add_parser(
+        "cvi", help="content validity from the experts' filled sheets: I-CVI, S-CVI, kappa, CVR"
+    )
+    cvi.add_argument("file", help="instrument YAML file")
+    cvi.add_argument("sheets", nargs="+", metavar="SHEET", help="filled sheets, one per expert")
+    cvi.add_argument(
+        "--out", help="write cvi_items.csv and cvi_summary.json to this folder (created if needed)"
+    )
+    cvi.add_argument(
+        "--cut",
+        type=float,
+        help="I-CVI an item needs (default 1.00 with up to 5 experts, .78 with 6 or more)",
+    )
+    cvi.set_defaults(handler=_cmd_cvi)
     p.set_defaults(handler=lambda _args: (p.print_help(), 2)[1])
 
 
@@ -165,6 +192,47 @@ def _cmd_codebook(args: argparse.Namespace) -> int:
         print(f"codebook written to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _cmd_rating_sheet(args: argparse.Namespace) -> int:
+    from analysis.export import neutralise_formulas
+    from instrument.content_validity import rating_sheet_cells
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".csv":
+        raise CliError(f"--out must name a .csv file, got '{out}'")
+    if not out.parent.exists():
+        raise CliError(f"output folder '{out.parent}' does not exist")
+    inst = read_instrument(args.file)
+    cells = neutralise_formulas(rating_sheet_cells(inst, rater=args.rater))
+    # with a byte-order mark, so that Excel reads the text as UTF-8
+    cells.to_csv(out, header=False, index=False, encoding="utf-8-sig")
+    print(f"rating sheet for {len(inst.items)} items written to {out}", file=sys.stderr)
+    return 0
+
+
+def _cmd_cvi(args: argparse.Namespace) -> int:
+    from analysis.export import neutralise_formulas
+    from instrument.content_validity import content_validity, content_validity_text, read_panel
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not out.is_dir():
+        raise CliError(f"--out '{out}' is a file; give a folder")
+    if args.cut is not None and not 0 < args.cut <= 1:
+        raise CliError(f"--cut must be above 0 and at most 1, got {args.cut}")
+    inst = read_instrument(args.file)
+    panel = read_panel(args.sheets, inst)
+    result = content_validity(panel.relevance, panel.essential, inst, cut=args.cut)
+    print(content_validity_text(result, blanks=panel.blanks))
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        items = neutralise_formulas(result.items.join(panel.comments))
+        items.to_csv(out / "cvi_items.csv")
+        summary = result.summary() | {"blank_cells": panel.blanks.to_dict("records")}
+        text = json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False)
+        (out / "cvi_summary.json").write_text(text + "\n", encoding="utf-8")
+        print(f"written {out / 'cvi_items.csv'} and {out / 'cvi_summary.json'}", file=sys.stderr)
     return 0
 
 

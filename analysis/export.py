@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyreadstat
 
 from instrument import LEVELS, QUADRANTS, Instrument
 
@@ -298,6 +297,8 @@ def sav_bytes(frame: pd.DataFrame, instrument: Instrument, *, file_label: str = 
 
     Read it back with ``pyreadstat.read_sav`` (Python), ``haven::read_sav`` (R) or SPSS.
     """
+    import pyreadstat  # only here: the CSV helpers above are used where no .sav is written
+
     spss = spss_data(frame, instrument)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.sav"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -164,6 +166,13 @@ def test_long_names_are_cut_to_what_spss_allows(
     data, meta = read_sav(sav_bytes(long, minimal_instrument), tmp_path)
     assert list(data.columns) == ["x" * 64, "level_operational"]
     assert meta.column_names_to_labels["level_operational"] == "Capability level score: operational"
+
+
+def test_the_csv_helpers_load_without_pyreadstat() -> None:
+    """The command line imports the CSV helpers; only writing a .sav needs pyreadstat."""
+    code = "import sys, analysis.export; print('pyreadstat' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_docstring_examples_run() -> None:
