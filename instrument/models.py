@@ -18,7 +18,9 @@ Level = Literal["operational", "dynamic", "adaptive", "networking"]
 Axis = Literal["control", "orientation"]
 Role = Literal["outcome"]
 QuestionType = Literal["single", "multi", "integer"]
-Measures = Literal["sector", "offering", "firm_size", "country", "role", "other"]
+Measures = Literal["sector", "offering", "firm_size", "country", "role", "informant", "other"]
+#: What a non-scored indicator validates (it is asked, stored and exported, never scored).
+Validates = Literal["stage", "control", "orientation"]
 Quadrant = Literal["call_to_action", "dissemination", "thought_leadership", "co_creation"]
 
 #: The four capability levels in the order the stage model layers them (seed 001, Fig. 2).
@@ -52,6 +54,17 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class DontKnow(_Frozen):
+    """A "don't know / not applicable" answer offered beside the scale points.
+
+    It is stored as its own ``code`` (outside the scale), so that "does not apply to us" stays
+    distinguishable from a skipped item, and the analysis treats it as missing.
+    """
+
+    code: int
+    label: str = Field(default="Don't know / not applicable", min_length=1)
+
+
 class Scale(_Frozen):
     """The response scale shared by every Likert item.
 
@@ -61,17 +74,26 @@ class Scale(_Frozen):
         Lowest and highest scale point (``min < max``).
     labels : list of str
         One label per scale point, ``max - min + 1`` of them, lowest first.
+    dont_know : DontKnow, optional
+        A "don't know / not applicable" option offered with every Likert item.
     """
 
     min: int
     max: int
     labels: tuple[str, ...]
+    dont_know: DontKnow | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Scale:
         if self.min >= self.max:
             raise LocatedValueError(
                 f"scale min ({self.min}) must be lower than max ({self.max})", ("min",)
+            )
+        if self.dont_know is not None and self.min <= self.dont_know.code <= self.max:
+            raise LocatedValueError(
+                f"the don't-know code {self.dont_know.code} lies on the scale "
+                f"{self.min}..{self.max}; choose a code outside it (e.g. 99)",
+                ("dont_know", "code"),
             )
         n_points = self.max - self.min + 1
         if len(self.labels) != n_points:
@@ -109,7 +131,11 @@ class Construct(_Frozen):
     """A first-order construct measured by two or more Likert items.
 
     ``level`` places the construct in the stage model, ``axis`` in the quadrant model and
-    ``role: outcome`` marks an outcome scale; all three are optional.
+    ``role: outcome`` marks an outcome scale; all three are optional. ``labels`` replaces the
+    scale's point labels for this construct's items (a bipolar item: "Mainly new contacts" …
+    "Mainly existing relationships"); the points themselves stay the instrument's scale.
+    ``advice`` is the plain-language next step shown to a respondent who has not yet shown
+    this capability.
     """
 
     id: Identifier
@@ -119,6 +145,8 @@ class Construct(_Frozen):
     role: Role | None = None
     source: str | None = None
     description: str | None = None
+    advice: str | None = None
+    labels: tuple[str, ...] | None = None
     items: tuple[Item, ...]
 
     @model_validator(mode="after")
@@ -148,8 +176,10 @@ class Firmographic(_Frozen):
     """A background question about the firm or the respondent.
 
     ``measures`` tells the analysis what the question is about (for the papers' claims:
-    firm size vs stage, product/service vs quadrant). For ``firm_size`` the options must be
-    listed from smallest to largest.
+    firm size vs stage, product/service vs quadrant; ``informant`` for the respondent's part in
+    social-media decisions). For ``firm_size`` the options must be listed from smallest to
+    largest. ``validates`` marks a non-scored indicator of the stage or an axis (asked,
+    stored, exported and compared with the scores, never scored).
     """
 
     id: Identifier
@@ -157,6 +187,7 @@ class Firmographic(_Frozen):
     type: QuestionType = "single"
     options: tuple[Option, ...] = ()
     measures: Measures | None = None
+    validates: Validates | None = None
     required: bool = True
     min: int | None = None
     max: int | None = None
@@ -222,10 +253,135 @@ class StageRule(_Frozen):
 
 
 class QuadrantRule(_Frozen):
-    """Where the two axes are cut to form quadrants (default: the scale midpoint)."""
+    """Where the two axes are cut to form quadrants (default: the scale midpoint).
+
+    A firm whose axis score lies within ``mixed_band`` of a cut (inclusive) is *mixed* on that
+    axis and gets no quadrant: a tie is never "high". The default band is 1/24 of the scale's
+    range (0.25 on 1–7): one item answer one point off neutral in a four-item score.
+    """
 
     control_cut: float | None = None
     orientation_cut: float | None = None
+    mixed_band: float | None = Field(default=None, ge=0)
+
+
+class Source(_Frozen):
+    """A passage of a source paper that a placement rests on.
+
+    Attributes
+    ----------
+    paper : str
+        Which seed (``"001"``: the stage model; ``"002"``: the strategy quadrants).
+    section : str
+        Section number (``"4.3.3"``) or figure/table.
+    quote : str
+        A short quotation (at most ~30 words) from that section.
+    """
+
+    paper: str = Field(min_length=1)
+    section: str = Field(min_length=1)
+    quote: str = Field(min_length=1, max_length=400)
+
+    def cite(self) -> str:
+        """``seed 001 §4.3.3: “…”``."""
+        where = self.section if self.section[:1].isalpha() else f"§{self.section}"
+        return f"seed {self.paper} {where}: “{self.quote}”"
+
+
+class Requirement(_Frozen):
+    """One capability that must be in place to pass a transition: a construct or a level.
+
+    In YAML: ``{construct: network_development, source: {...}}`` or ``{level: operational}``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    construct_id: Identifier | None = Field(default=None, alias="construct")
+    level: Level | None = None
+    threshold: float | None = None
+    source: Source | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Requirement:
+        if (self.construct_id is None) == (self.level is None):
+            raise ValueError("a requirement names exactly one of 'construct' or 'level'")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The score the requirement reads: the construct id, or the level name."""
+        return self.construct_id if self.construct_id is not None else str(self.level)
+
+
+class Transition(_Frozen):
+    """An arrow of the stage model: what a firm must have to reach stage ``to``."""
+
+    to: int = Field(ge=2)
+    requires: tuple[Requirement, ...] = Field(min_length=1)
+    source: Source | None = None
+
+
+class StageTitle(_Frozen):
+    """Name of a stage, with the passage that describes it."""
+
+    stage: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    source: Source | None = None
+
+
+class StageModel(_Frozen):
+    """A cumulative stage model declared as data: stages and what each transition requires.
+
+    A firm is at stage *s* when it meets every requirement of the transitions to 2, …, *s* and
+    not all of those to *s* + 1. A firm that meets a later transition in full while failing an
+    earlier one breaks the declared order and is flagged ``non_cumulative`` (evidence about the
+    theory), never filed at the lower stage.
+    """
+
+    id: Identifier
+    label: str = Field(min_length=1)
+    description: str | None = None
+    stages: tuple[StageTitle, ...] = ()
+    transitions: tuple[Transition, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> StageModel:
+        for i, t in enumerate(self.transitions):
+            if t.to != i + 2:
+                raise LocatedValueError(
+                    f"transition {i + 1} of stage model '{self.id}' leads to stage {t.to}; "
+                    f"transitions must lead to stages 2, 3, … in order (expected {i + 2})",
+                    ("transitions", i, "to"),
+                )
+            _first_duplicate(
+                [(("transitions", i, "requires", j), r.key) for j, r in enumerate(t.requires)],
+                "requirement",
+            )
+        for i, title in enumerate(self.stages):
+            if title.stage > self.n_stages:
+                raise LocatedValueError(
+                    f"stage {title.stage} is named but the model has {self.n_stages} stages",
+                    ("stages", i, "stage"),
+                )
+        return self
+
+    @property
+    def n_stages(self) -> int:
+        """Number of stages (one more than the transitions)."""
+        return len(self.transitions) + 1
+
+    @property
+    def requirement_keys(self) -> tuple[str, ...]:
+        """Every score the model reads, in transition order, each once."""
+        return tuple(dict.fromkeys(r.key for t in self.transitions for r in t.requires))
+
+    def transition_keys(self) -> tuple[tuple[str, ...], ...]:
+        """The requirement keys of each transition, in order."""
+        return tuple(tuple(r.key for r in t.requires) for t in self.transitions)
+
+    def title(self, stage: int) -> str | None:
+        """The declared title of ``stage``, if any."""
+        return next((t.title for t in self.stages if t.stage == stage), None)
 
 
 class StageFeedback(_Frozen):
@@ -274,6 +430,7 @@ class Instrument(_Frozen):
     attention_checks: tuple[AttentionCheck, ...] = ()
     pages: tuple[Page, ...] = ()
     stage_rule: StageRule = StageRule()
+    stage_models: tuple[StageModel, ...] = ()
     quadrant_rule: QuadrantRule = QuadrantRule()
     feedback: Feedback = Feedback()
     seconds_per_item: float = Field(default=7.0, gt=0)
@@ -310,9 +467,55 @@ class Instrument(_Frozen):
                     f"{self.scale.min}..{self.scale.max}",
                     ("stage_rule", "thresholds", level),
                 )
+        for ci, construct in enumerate(self.constructs):
+            if construct.labels is not None and len(construct.labels) != len(self.scale.points):
+                raise LocatedValueError(
+                    f"construct '{construct.id}' has {len(construct.labels)} labels but the "
+                    f"scale has {len(self.scale.points)} points; give one label per point",
+                    ("constructs", ci, "labels"),
+                )
+            if construct.id in LEVELS:
+                raise LocatedValueError(
+                    f"construct id '{construct.id}' is the name of a capability level; "
+                    "choose another id (stage models refer to levels by that name)",
+                    ("constructs", ci, "id"),
+                )
+        self._check_stage_models()
         if self.pages:
             self._check_pages()
         return self
+
+    def _check_stage_models(self) -> None:
+        _first_duplicate(
+            [(("stage_models", i, "id"), m.id) for i, m in enumerate(self.stage_models)],
+            "stage model id",
+        )
+        known = {c.id for c in self.constructs}
+        levels = set(self.constructs_by_level())
+        for mi, model in enumerate(self.stage_models):
+            for ti, transition in enumerate(model.transitions):
+                for ri, req in enumerate(transition.requires):
+                    where = ("stage_models", mi, "transitions", ti, "requires", ri)
+                    if req.construct_id is not None and req.construct_id not in known:
+                        raise LocatedValueError(
+                            f"stage model '{model.id}' requires unknown construct "
+                            f"'{req.construct_id}' (constructs: {', '.join(sorted(known))})",
+                            (*where, "construct"),
+                        )
+                    if req.level is not None and req.level not in levels:
+                        raise LocatedValueError(
+                            f"stage model '{model.id}' requires level '{req.level}', but no "
+                            "construct is tagged with that level",
+                            (*where, "level"),
+                        )
+                    if req.threshold is not None and not (
+                        self.scale.min <= req.threshold <= self.scale.max
+                    ):
+                        raise LocatedValueError(
+                            f"threshold {req.threshold:g} lies outside the scale "
+                            f"{self.scale.min}..{self.scale.max}",
+                            (*where, "threshold"),
+                        )
 
     def _check_pages(self) -> None:
         _first_duplicate([(("pages", i, "id"), p.id) for i, p in enumerate(self.pages)], "page id")
@@ -394,8 +597,8 @@ class Instrument(_Frozen):
 
     @property
     def has_stage_model(self) -> bool:
-        """True when all four capability levels have at least one construct."""
-        return len(self.constructs_by_level()) == len(LEVELS)
+        """True when all four capability levels have constructs and a stage model applies."""
+        return len(self.constructs_by_level()) == len(LEVELS) and self.stage_model is not None
 
     @property
     def has_quadrant_model(self) -> bool:
@@ -444,6 +647,51 @@ class Instrument(_Frozen):
         ids.extend(page.attention_checks)
         return tuple(ids)
 
+    def stage_model_list(self) -> tuple[StageModel, ...]:
+        """The declared stage models, the default first; else the 1.0 model (levels only).
+
+        An instrument without ``stage_models`` that tags constructs with all four levels gets
+        :data:`LEVELS_1_0`; one without all four levels has no stage model.
+        """
+        if self.stage_models:
+            return self.stage_models
+        if len(self.constructs_by_level()) == len(LEVELS):
+            return (LEVELS_1_0,)
+        return ()
+
+    @property
+    def stage_model(self) -> StageModel | None:
+        """The default stage model (the first declared one), or ``None``."""
+        models = self.stage_model_list()
+        return models[0] if models else None
+
+    @property
+    def stage_model_declared(self) -> bool:
+        """True when the file declares its stage model(s); False for the implied 1.0 model."""
+        return bool(self.stage_models)
+
+    def requirement_thresholds(self, model: StageModel) -> dict[str, float]:
+        """The threshold in force for each score ``model`` reads.
+
+        A requirement's own ``threshold`` wins; otherwise a level requirement takes the level's
+        threshold (:meth:`stage_thresholds`) and a construct requirement the threshold of the
+        construct's level, or the scale-aware default for an untagged construct.
+        """
+        levels = self.stage_thresholds()
+        default = self.scale.point_at(DEVELOPED_SHARE)
+        out: dict[str, float] = {}
+        for t in model.transitions:
+            for r in t.requires:
+                if r.threshold is not None:
+                    value = r.threshold
+                elif r.level is not None:
+                    value = levels[r.level]
+                else:
+                    level = self.construct(str(r.construct_id)).level
+                    value = levels[level] if level is not None else default
+                out.setdefault(r.key, float(value))
+        return out
+
     def stage_thresholds(self) -> dict[Level, float]:
         """The threshold in force for each level: the instrument's own, else the default.
 
@@ -465,6 +713,11 @@ class Instrument(_Frozen):
         return {
             lv: "instrument" if lv in self.stage_rule.thresholds else "default" for lv in LEVELS
         }
+
+    def quadrant_mixed_band(self) -> float:
+        """Half-width of the "mixed" band around each quadrant cut (default range / 24)."""
+        band = self.quadrant_rule.mixed_band
+        return (self.scale.max - self.scale.min) / 24 if band is None else float(band)
 
     def quadrant_cuts(self) -> tuple[float, float]:
         """(control cut, orientation cut), defaulting to the scale midpoint."""
@@ -502,3 +755,20 @@ def _format_loc(loc: tuple[str | int, ...]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+#: The 1.0 format's model: an instrument that only tags constructs with ``level:`` is scored
+#: with four cumulative levels, operational → dynamic and adaptive → networking.
+LEVELS_1_0 = StageModel(
+    id="levels_1_0",
+    label="Instrument 1.0 mapping: operational → dynamic and adaptive → networking",
+    description="Each level is developed when its mean score reaches the threshold; the four "
+    "levels are layered as in smcap's instrument 1.0. Networking is a fourth tier here, "
+    "which seed 001 §5 argues against; kept so that 1.0 data stay analysable and the two "
+    "readings can be compared.",
+    transitions=(
+        Transition(to=2, requires=(Requirement(level="operational"),)),
+        Transition(to=3, requires=(Requirement(level="dynamic"), Requirement(level="adaptive"))),
+        Transition(to=4, requires=(Requirement(level="networking"),)),
+    ),
+)
