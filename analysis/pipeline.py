@@ -406,6 +406,8 @@ def quality_step(ctx: AnalysisContext) -> None:
     # runs before any exclusion, so the cached moments are those of all respondents
     result = quality_flags(ctx.responses.data, ctx.instrument, cov=ctx.moments().cov)
     ctx.quality = result
+    for warning in result.warnings:
+        ctx.warn(warning)
     summary = result.summary()
     flags = result.flags
     for col in flags.columns:

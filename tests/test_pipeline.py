@@ -308,6 +308,11 @@ def test_a_duplicated_item_is_named_and_bartlett_is_not_reported(tmp_path: Path)
     assert 0 < sa["kmo"] < 1 and sa["kmo_items"]["x1"] == pytest.approx(sa["kmo_items"]["x2"])
     assert sa["warnings"] == expected
     assert all(w in written["warnings"] for w in expected)
+    assert written["quality"]["warnings"] == [
+        f"the item covariance matrix is singular: {named}; the outlier screen's Mahalanobis "
+        "distances lose a degree of freedom for each dependency"
+    ]
+    assert written["quality"]["warnings"][0] in written["warnings"]
     assert written["cfa"]["reason"].endswith(
         "singular: columns 'x1' and 'x2' are perfectly correlated (r = 1.000)"
     )

@@ -21,7 +21,7 @@ from analysis.quality import (
 from analysis.simulate import Simulation
 from instrument import Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
-from tests.r_reference import HS_ITEMS, bfi_keyed, holzinger39, reference
+from tests.r_reference import HS_ITEMS, HS_YAML, bfi_keyed, holzinger39, reference
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,50 @@ def test_mahalanobis_with_missing_answers_uses_the_answered_submatrix() -> None:
         expected = diff @ np.linalg.solve(cov[np.ix_(seen, seen)], diff)
         assert d["mahalanobis_d2"].iloc[row] == pytest.approx(expected, rel=1e-8)
         assert d["mahalanobis_df"].iloc[row] == seen.sum()
+
+
+def test_a_duplicated_item_adds_nothing_to_the_mahalanobis_distance() -> None:
+    """A copy (exact or plus 1e-12 noise) leaves D², its degrees of freedom and p unchanged."""
+    items = holzinger39()[HS_ITEMS]
+    items = items.mask(np.random.default_rng(0).random(items.shape) < 0.05)
+    without = mahalanobis_distances(items)
+    noise = 1e-12 * np.random.default_rng(1).standard_normal(len(items))
+    for copy in (items["x4"], items["x4"] + noise):
+        d = mahalanobis_distances(items.assign(copy=copy))
+        np.testing.assert_allclose(d["mahalanobis_d2"], without["mahalanobis_d2"], rtol=1e-8)
+        assert d["mahalanobis_df"].equals(without["mahalanobis_df"])
+        np.testing.assert_allclose(d["mahalanobis_p"], without["mahalanobis_p"], atol=1e-9)
+
+
+def test_a_combination_of_items_costs_a_degree_of_freedom_only_where_all_are_answered() -> None:
+    items = holzinger39()[HS_ITEMS].copy()
+    items["combo"] = 0.3 * items["x1"] + 0.7 * items["x2"] - 1.1 * items["x3"]
+    without = mahalanobis_distances(items.drop(columns="combo"))
+    d = mahalanobis_distances(items)
+    np.testing.assert_allclose(d["mahalanobis_d2"], without["mahalanobis_d2"], rtol=1e-8)
+    assert (d["mahalanobis_df"] == 9).all()
+    # left unanswered, one item of the combination frees it: 9 answers, no dependency
+    items.loc[[0, 1], "x2"] = np.nan
+    d = mahalanobis_distances(items, cov=pairwise_moments(items.dropna()).cov)
+    assert d["mahalanobis_df"].tolist()[:3] == [9, 9, 9]
+    items.loc[[0, 1], ["x1", "combo"]] = np.nan
+    d = mahalanobis_distances(items, cov=pairwise_moments(items.dropna()).cov)
+    assert d["mahalanobis_df"].tolist()[:3] == [7, 7, 9]
+
+
+def test_a_duplicated_item_is_named_in_a_warning() -> None:
+    inst = parse_instrument(HS_YAML)
+    data = holzinger39()
+    data["x2"] = data["x1"]
+    res = quality_flags(data, inst)
+    assert res.warnings == (
+        "the item covariance matrix is singular: items 'x1' and 'x2' are perfectly correlated "
+        "(r = 1.000); the outlier screen's Mahalanobis distances lose a degree of freedom for "
+        "each dependency",
+    )
+    assert res.summary()["warnings"] == list(res.warnings)
+    assert (res.respondents["mahalanobis_df"] == 8).all()
+    assert quality_flags(holzinger39(), inst).warnings == ()
 
 
 def test_single_screens() -> None:
