@@ -161,7 +161,11 @@ def longest_string(items: pd.DataFrame) -> pd.Series:
 
 
 def within_person_sd(items: pd.DataFrame) -> pd.Series:
-    """Standard deviation of each respondent's answers (divisor :math:`k - 1`; NaN below 2)."""
+    """Standard deviation of each respondent's answers (divisor :math:`k - 1`; NaN below 2).
+
+    Exactly 0 when every answer is the same: the mean of seven answers of 2.7 is not exactly
+    2.7 in floating point, and the rounding would otherwise leave an SD of about 5e-16.
+    """
     values = items.to_numpy(dtype=float)
     answered = ~np.isnan(values)
     n = answered.sum(axis=1)
@@ -169,6 +173,10 @@ def within_person_sd(items: pd.DataFrame) -> pd.Series:
         mean = np.where(answered, values, 0.0).sum(axis=1) / n
         squares = np.where(answered, (values - mean[:, None]) ** 2, 0.0).sum(axis=1)
         sd = np.sqrt(squares / (n - 1))
+    same = np.where(answered, values, np.inf).min(axis=1) == np.where(
+        answered, values, -np.inf
+    ).max(axis=1)
+    sd = np.where(same, 0.0, sd)
     return pd.Series(np.where(n >= 2, sd, np.nan), index=items.index, name="within_sd")
 
 

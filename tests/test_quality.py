@@ -140,6 +140,18 @@ def test_single_screens() -> None:
     assert response_seconds(pd.DataFrame({"x": [1]})) is None
 
 
+def test_the_same_non_integer_answer_throughout_is_a_zero_sd() -> None:
+    answers = pd.DataFrame([[2.7] * 7, [0.1] * 5 + [np.nan] * 2, [2.7] * 6 + [2.8]])
+    assert within_person_sd(answers).tolist()[:2] == [0.0, 0.0]
+    assert within_person_sd(answers).iloc[2] > 0
+    # five answers of 7.3 and four left blank: too short a run, but the same answer to all
+    data = holzinger39()
+    data.loc[0, HS_ITEMS] = [7.3] * 5 + [np.nan] * 4
+    flags = quality_flags(data, parse_instrument(HS_YAML)).respondents
+    assert flags.loc[0, "longest_string"] == 5 and flags.loc[0, "within_sd"] == 0
+    assert flags.loc[0, "flag_straightlining"]
+
+
 def test_attention_failures_ignore_unanswered_checks(smcap_instrument: Instrument) -> None:
     data = pd.DataFrame({"ac_1": [2, 5, np.nan], "ac_2": [6, 6, 6]})
     expected = {a.id: a.answer for a in smcap_instrument.attention_checks}
