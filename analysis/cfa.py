@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import linalg, optimize, stats
 from threadpoolctl import threadpool_limits
 
+from analysis.linalg import rank_diagnosis
 from instrument import LEVELS, Instrument
 
 Missing = Literal["listwise"]
@@ -774,28 +775,13 @@ def _group_stats(
             f"column(s) {constant} are constant{where} in the {n} complete rows; a constant item "
             "cannot be analysed (drop it from the model)"
         )
-    corr = cov / np.outer(sd, sd)
-    eigval, eigvec = np.linalg.eigh(corr)
-    if eigval[0] < 1e-10 * max(eigval[-1], 1.0):
+    diagnosis = rank_diagnosis(pd.DataFrame(cov, index=list(items), columns=list(items)))
+    if diagnosis.singular:
         raise ValueError(
-            f"the sample covariance matrix{where} is singular: {_collinear(corr, eigvec, items)}"
+            f"the sample covariance matrix{where} {diagnosis.describe(noun='columns')}"
         )
     logdet = float(np.linalg.slogdet(cov)[1])
     return _GroupStats(label=label, n=n, cov=cov, mean=mean, logdet=logdet)
-
-
-def _collinear(corr: np.ndarray, eigvec: np.ndarray, items: Sequence[str]) -> str:
-    """Name the columns involved in a singular correlation matrix."""
-    p = corr.shape[0]
-    off = np.abs(corr - np.eye(p))
-    j, k = np.unravel_index(np.argmax(off), off.shape)
-    if off[j, k] > 1 - 1e-8:
-        return (
-            f"columns '{items[j]}' and '{items[k]}' are perfectly correlated (r = {corr[j, k]:.3f})"
-        )
-    v = eigvec[:, 0]
-    involved = [items[i] for i in np.argsort(-np.abs(v)) if abs(v[i]) > 0.05 * np.abs(v).max()]
-    return f"columns {involved} are linearly dependent (collinear)"
 
 
 def _check_df(groups: Sequence[_GroupStats], n_par: int, *, meanstructure: bool) -> None:

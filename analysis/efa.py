@@ -28,6 +28,7 @@ from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from analysis.correlation import pairwise_correlation
+from analysis.linalg import numerical_rank
 
 #: Howard's (2016) ".40–.30–.20" rule for a clean item.
 PRIMARY_MIN = 0.40
@@ -178,7 +179,10 @@ def minres(corr: pd.DataFrame, n_factors: int) -> MinresFit:
     :math:`R - \\mathrm{diag}(\\psi)` scaled by the square roots of their eigenvalues — psych's
     ``fit.residuals`` with its analytic gradient ``FAgr``
     (:math:`\\mathrm{diag}(\\Lambda\\Lambda^\\top + \\mathrm{diag}(\\psi) - R)`), L-BFGS-B with
-    :math:`0.005 \\le \\psi \\le 1`, starting from :math:`1 - \\mathrm{SMC}`.
+    :math:`0.005 \\le \\psi \\le 1`, starting from :math:`1 - \\mathrm{SMC}`, or from
+    :math:`\\psi = 0.5` when :math:`R` is singular by :func:`analysis.linalg.numerical_rank` (an
+    item duplicated or a combination of others) or :math:`1 - \\mathrm{SMC}` is not positive
+    (an indefinite pairwise :math:`R`).
 
     References
     ----------
@@ -200,12 +204,11 @@ def minres(corr: pd.DataFrame, n_factors: int) -> MinresFit:
 
 def _minres(r: np.ndarray, n_factors: int) -> tuple[np.ndarray, np.ndarray, bool]:
     n_items = r.shape[0]
-    try:
-        start = 1.0 / np.diag(np.linalg.inv(r))  # 1 - SMC
-        if not np.all(np.isfinite(start)) or np.any(start <= 0):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
-        start = np.full(n_items, 0.5)
+    start = np.full(n_items, 0.5)
+    if numerical_rank(r) == n_items:  # the inverse of a singular R is rounding noise
+        smc_start = 1.0 / np.diag(np.linalg.inv(r))  # 1 - SMC
+        if np.all(np.isfinite(smc_start)) and np.all(smc_start > 0):
+            start = smc_start
     start = np.clip(start, 0.005, 1.0)
     off = ~np.eye(n_items, dtype=bool)
 

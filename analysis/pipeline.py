@@ -409,6 +409,8 @@ def quality_step(ctx: AnalysisContext) -> None:
     # runs before any exclusion, so the cached moments are those of all respondents
     result = quality_flags(ctx.responses.data, ctx.instrument, cov=ctx.moments().cov)
     ctx.quality = result
+    for warning in result.warnings:
+        ctx.warn(warning)
     summary = result.summary()
     flags = result.flags
     for col in flags.columns:
@@ -528,7 +530,8 @@ def reliability_step(ctx: AnalysisContext) -> None:
 
 
 def adequacy_step(ctx: AnalysisContext) -> None:
-    """KMO overall and per item, Bartlett's test of sphericity."""
+    """KMO overall and per item, Bartlett's test of sphericity (not defined, with a warning
+    naming the items, when the correlation matrix is singular)."""
     corr = ctx.correlation()
     k = kmo(ctx.keyed, corr=corr)
     b = bartlett_sphericity(ctx.keyed, corr=corr)
@@ -540,8 +543,11 @@ def adequacy_step(ctx: AnalysisContext) -> None:
         "bartlett_df": b.df,
         "bartlett_p": b.pvalue,
         "n_obs": b.n_obs,
+        "warnings": list(dict.fromkeys((*b.warnings, *k.warnings))),
     }
     ctx.results["sampling_adequacy"] = out
+    for warning in out["warnings"]:
+        ctx.warn(warning)
     if k.overall < 0.6:
         ctx.warn(f"KMO = {k.overall:.2f} is below .60: the items share little common variance")
     ctx.add_section(report.sampling_adequacy_section(jsonable(out)))

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.correlation import nearest_positive_definite, pairwise_moments
+from analysis.linalg import DEPENDENCY_WEIGHT, RankDiagnosis, rank_diagnosis
 from analysis.scoring import keyed_items
 from instrument import Instrument
 
@@ -89,12 +90,16 @@ class QualityResult:
         checks in the instrument or the data).
     thresholds : QualityThresholds
         The rules applied.
+    warnings : tuple of str
+        Readable warnings: a singular item covariance matrix (the items of each linear
+        dependency named), which costs the outlier screen degrees of freedom.
     """
 
     respondents: pd.DataFrame
     item_missing: pd.Series
     checks: dict[str, str]
     thresholds: QualityThresholds = field(default_factory=QualityThresholds)
+    warnings: tuple[str, ...] = ()
 
     @property
     def flags(self) -> pd.DataFrame:
@@ -112,6 +117,7 @@ class QualityResult:
             "thresholds": asdict(self.thresholds),
             "mean_missing_share": float(self.respondents["missing_share"].mean()),
             "item_missing": {k: float(v) for k, v in self.item_missing.items()},
+            "warnings": list(self.warnings),
         }
 
 
@@ -155,7 +161,11 @@ def longest_string(items: pd.DataFrame) -> pd.Series:
 
 
 def within_person_sd(items: pd.DataFrame) -> pd.Series:
-    """Standard deviation of each respondent's answers (divisor :math:`k - 1`; NaN below 2)."""
+    """Standard deviation of each respondent's answers (divisor :math:`k - 1`; NaN below 2).
+
+    Exactly 0 when every answer is the same: the mean of seven answers of 2.7 is not exactly
+    2.7 in floating point, and the rounding would otherwise leave an SD of about 5e-16.
+    """
     values = items.to_numpy(dtype=float)
     answered = ~np.isnan(values)
     n = answered.sum(axis=1)
@@ -163,6 +173,10 @@ def within_person_sd(items: pd.DataFrame) -> pd.Series:
         mean = np.where(answered, values, 0.0).sum(axis=1) / n
         squares = np.where(answered, (values - mean[:, None]) ** 2, 0.0).sum(axis=1)
         sd = np.sqrt(squares / (n - 1))
+    same = np.where(answered, values, np.inf).min(axis=1) == np.where(
+        answered, values, -np.inf
+    ).max(axis=1)
+    sd = np.where(same, 0.0, sd)
     return pd.Series(np.where(n >= 2, sd, np.nan), index=items.index, name="within_sd")
 
 
@@ -230,8 +244,9 @@ def mahalanobis_distances(items: pd.DataFrame, *, cov: pd.DataFrame | None = Non
     Returns
     -------
     DataFrame
-        ``mahalanobis_d2``, ``mahalanobis_df`` (items answered) and ``mahalanobis_p``
-        (:math:`P(\\chi^2_{df} > D^2)`); NaN for respondents with fewer than two answers.
+        ``mahalanobis_d2``, ``mahalanobis_df`` (items answered, less the linear dependencies
+        among them) and ``mahalanobis_p`` (:math:`P(\\chi^2_{df} > D^2)`); NaN for respondents
+        with fewer than two answers.
 
     Notes
     -----
@@ -243,6 +258,11 @@ def mahalanobis_distances(items: pd.DataFrame, *, cov: pd.DataFrame | None = Non
     :math:`M` the missing items, :math:`D^2 = z^\\top P z - (Pz)_M^\\top P_{MM}^{-1} (Pz)_M`, so
     only a small system per respondent is solved. On complete data this is R's
     ``mahalanobis(x, colMeans(x), cov(x))``.
+
+    When :math:`\\Sigma` is singular (:func:`analysis.linalg.rank_diagnosis`: an item
+    duplicated, or a combination of others), :math:`D^2` lies in the :math:`|O| - d` dimensions
+    left by the :math:`d` dependencies whose items are all answered, and is compared with
+    :math:`\\chi^2_{|O| - d}`.
     """
     values = items.to_numpy(dtype=float)
     answered = ~np.isnan(values)
@@ -263,7 +283,7 @@ def mahalanobis_distances(items: pd.DataFrame, *, cov: pd.DataFrame | None = Non
         w_m = np.take_along_axis(w[rows], holes, axis=1)
         solved = np.linalg.solve(p_mm, w_m[..., None])[..., 0]
         d2[rows] -= np.einsum("ij,ij->i", w_m, solved)
-    df = n_items - n_missing
+    df = n_items - n_missing - _dependencies_answered(sigma, answered)
     d2 = np.where(df >= 2, d2, np.nan)
     return pd.DataFrame(
         {
@@ -273,6 +293,31 @@ def mahalanobis_distances(items: pd.DataFrame, *, cov: pd.DataFrame | None = Non
         },
         index=items.index,
     )
+
+
+def _dependencies_answered(sigma: pd.DataFrame, answered: np.ndarray) -> np.ndarray:
+    """Per respondent, the dimension of the null space of Σ restricted to the answered items."""
+    diagnosis = _diagnosis(sigma)
+    out = np.zeros(len(answered), dtype=int)
+    if diagnosis is None or not diagnosis.singular:
+        return out
+    null = diagnosis.null_space.to_numpy()
+    k = null.shape[1]
+    weight = np.abs(null).max(axis=1)
+    involved = np.flatnonzero(weight > DEPENDENCY_WEIGHT * weight.max())
+    patterns, inverse = np.unique(~answered[:, involved], axis=0, return_inverse=True)
+    for number, missing in enumerate(patterns):
+        # null vectors that vanish on the missing items: k − rank of their rows there
+        rank = np.linalg.matrix_rank(null[involved[missing]]) if missing.any() else 0
+        out[inverse.ravel() == number] = k - rank
+    return out
+
+
+def _diagnosis(sigma: pd.DataFrame) -> RankDiagnosis | None:
+    """Rank diagnosis of the item covariance matrix; None when an entry is missing."""
+    if not np.isfinite(sigma.to_numpy(dtype=float)).all():
+        return None
+    return rank_diagnosis(sigma)
 
 
 # --------------------------------------------------------------------------- all screens
@@ -301,7 +346,8 @@ def quality_flags(
     -------
     QualityResult
         Screening statistics, ``flag_*`` columns and ``flagged`` per respondent; missing share
-        per item; which screens could run.
+        per item; which screens could run; a warning when the item covariance matrix is
+        singular (its dependent items named).
 
     Notes
     -----
@@ -373,8 +419,17 @@ def quality_flags(
         checks["attention"] = "run"
 
     need = math.ceil(rules.outlier_min_ratio * n_items)
+    warnings: tuple[str, ...] = ()
     if len(responses) >= need:
-        distances = mahalanobis_distances(keyed_items(responses, instrument), cov=cov)
+        keyed = keyed_items(responses, instrument)
+        sigma = pairwise_moments(keyed).cov if cov is None else cov
+        diagnosis = _diagnosis(sigma)
+        if diagnosis is not None and diagnosis.singular:
+            warnings = (
+                f"the item covariance matrix {diagnosis.describe()}; the outlier screen's "
+                "Mahalanobis distances lose a degree of freedom for each dependency",
+            )
+        distances = mahalanobis_distances(keyed, cov=sigma)
         out = out.join(distances)
         out["flag_outlier"] = (out["mahalanobis_p"] < rules.outlier_p).fillna(False).astype(bool)
     else:
@@ -394,6 +449,7 @@ def quality_flags(
         item_missing=raw.isna().mean().rename("missing_share"),
         checks=checks,
         thresholds=rules,
+        warnings=warnings,
     )
 
 

@@ -408,6 +408,17 @@ def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
     items = sorted(adequacy["kmo_items"].items(), key=lambda kv: (kv[1] is None, kv[1]))
     low = [(k, v) for k, v in items if v is not None and v < 0.6]
     p = adequacy["bartlett_p"]
+    if adequacy["bartlett_chisq"] is None:
+        bartlett_value, bartlett_badge = "not defined", badge(_NA, "not defined")
+    else:
+        bartlett_value = (
+            f"χ²({fmt(adequacy['bartlett_df'])}) = {fmt(adequacy['bartlett_chisq'], 1)}, "
+            f"p {_p_phrase(p)}"
+        )
+        bartlett_badge = badge(
+            _GOOD if p is not None and p < 0.05 else _BAD,
+            "items correlated" if p is not None and p < 0.05 else "not shown",
+        )
     rows = [
         [
             "Kaiser–Meyer–Olkin (KMO)",
@@ -417,12 +428,8 @@ def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
         ],
         [
             "Bartlett's test of sphericity",
-            f"χ²({fmt(adequacy['bartlett_df'])}) = {fmt(adequacy['bartlett_chisq'], 1)}, "
-            f"p {_p_phrase(p)}",
-            badge(
-                _GOOD if p is not None and p < 0.05 else _BAD,
-                "items correlated" if p is not None and p < 0.05 else "not shown",
-            ),
+            bartlett_value,
+            bartlett_badge,
             esc(
                 "A significant test says the items are correlated at all (not an identity matrix)."
             ),
@@ -431,6 +438,7 @@ def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
     parts = [
         paragraph("Are the items correlated enough for factor analysis?"),
         table(rows, ["Test", "Value", "Verdict", "What it means"], numeric=(1,)),
+        *(note(w[0].upper() + w[1:] + ".") for w in adequacy.get("warnings", [])),
     ]
     if low:
         parts.append(

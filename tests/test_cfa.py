@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -396,6 +399,39 @@ def test_collinear_columns_are_named() -> None:
     data["x9"] = data["x7"] + data["x8"]
     with pytest.raises(ValueError, match=r"singular: columns .*'x7'.*linearly dependent"):
         fit_cfa(data, HS_MODEL)
+
+
+@pytest.mark.parametrize(
+    ("column", "make", "named"),
+    [
+        ("x4", lambda d: d["x1"], "columns 'x1' and 'x4' are perfectly correlated (r = 1.000)"),
+        (
+            "x4",
+            lambda d: d["x1"] + 1e-12 * np.random.default_rng(2).standard_normal(len(d)),
+            "columns 'x1' and 'x4' are perfectly correlated (r = 1.000)",
+        ),
+        (
+            "x9",
+            lambda d: 0.3 * d["x2"] + 0.7 * d["x5"] - 1.1 * d["x7"],
+            "columns 'x2', 'x5', 'x7' and 'x9' are linearly dependent",
+        ),
+    ],
+    ids=["copy", "copy-plus-1e-12-noise", "combination-of-three"],
+)
+def test_a_copy_or_combination_is_singular_whatever_the_rounding(
+    column: str, make: Callable[[pd.DataFrame], pd.Series], named: str
+) -> None:
+    data = holzinger39()
+    data[column] = make(data)
+    with pytest.raises(ValueError, match=re.escape(f"covariance matrix is singular: {named}")):
+        fit_cfa(data, HS_MODEL)
+
+
+def test_nearly_collinear_but_distinct_columns_are_fitted() -> None:
+    data = holzinger39()
+    data["x2"] = data["x1"] + 1e-3 * np.random.default_rng(2).standard_normal(len(data))
+    res = fit_cfa(data, HS_MODEL)  # r(x1, x2) = .9999995: extreme, but not singular
+    assert res.n == 301 and res.std_loadings["visual"]["x2"] > 0.9
 
 
 def test_model_that_is_not_identified_is_rejected() -> None:

@@ -92,6 +92,26 @@ def test_warnings_are_printed_and_the_exit_status_is_zero(
     assert "sm_performance" not in results["reliability"]
 
 
+def test_a_duplicated_item_is_named_and_bartlett_is_not_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = pd.read_csv(DEMO)
+    data["op_ai_2"] = data["op_ai_1"]
+    path = tmp_path / "duplicated.csv"
+    data.to_csv(path, index=False)
+    code, out, err = run(analyze(path, tmp_path / "out"), capsys)
+    assert code == 0 and "wrote" in out
+    named = "items 'op_ai_1' and 'op_ai_2' are perfectly correlated (r = 1.000)"
+    assert (
+        f"smcap: warning: the item correlation matrix is singular: {named}; Bartlett's test of "
+        "sphericity is not defined"
+    ) in err
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["sampling_adequacy"]["bartlett_chisq"] is None
+    assert results["sampling_adequacy"]["kmo"] is not None
+    assert any(named in w for w in results["warnings"])
+
+
 def test_groups_too_small_after_listwise_deletion_skip_invariance_with_a_warning(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

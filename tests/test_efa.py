@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import efa as efa_module
 from analysis.correlation import pairwise_correlation
 from analysis.efa import cross_loading_flags, efa, minres, parallel_analysis
 from tests.r_reference import HS_ITEMS, bfi_keyed, holzinger39, reference
@@ -35,6 +36,36 @@ def test_holzinger_items_load_on_their_own_factors() -> None:
     assert all(len(g) == 1 for g in groups) and len(set.union(*groups)) == 3
     # x9 loads on speed and visual: the known cross-loading in these data
     assert res.cross_loadings.loc["x9", "cross_loading"]
+
+
+def with_dependency(kind: str) -> pd.DataFrame:
+    """Holzinger's tests plus an exact copy or combination of others (optionally + 1e-12 noise)."""
+    items = holzinger39()[HS_ITEMS].copy()
+    extra = items["x1"] if kind.endswith("copy") else items["x4"] + items["x5"] - items["x6"]
+    if kind.startswith("noisy"):
+        extra = extra + 1e-12 * np.random.default_rng(4).standard_normal(len(items))
+    return items.assign(extra=extra)
+
+
+@pytest.mark.parametrize("kind", ["copy", "noisy copy", "combination", "noisy combination"])
+def test_minres_of_a_singular_matrix_starts_and_ends_in_the_same_place(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether R⁻¹ fails or returns rounding noise, a singular R starts from ψ = 0.5."""
+    starts: list[np.ndarray] = []
+    real_minimize = efa_module.minimize
+
+    def recording(fun: object, x0: np.ndarray, **kwargs: object) -> object:
+        starts.append(np.asarray(x0, dtype=float))
+        return real_minimize(fun, x0, **kwargs)
+
+    monkeypatch.setattr(efa_module, "minimize", recording)
+    fit = minres(pairwise_correlation(with_dependency(kind)), 3)
+    np.testing.assert_array_equal(starts[0], np.full(10, 0.5))
+    monkeypatch.undo()
+    exact = minres(pairwise_correlation(with_dependency(kind.removeprefix("noisy "))), 3)
+    assert fit.converged
+    np.testing.assert_allclose(fit.loadings, exact.loadings, atol=1e-6)
 
 
 @pytest.mark.parametrize("data", list(DATA))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -288,6 +289,36 @@ def test_holzinger_swineford_end_to_end_matches_lavaan_and_psych() -> None:
     assert res.assignments.index[0] == "1"
     html = res.report_html()
     assert "baseline fit" in html and "not invariant" in html
+
+
+def test_a_duplicated_item_is_named_and_bartlett_is_not_reported(tmp_path: Path) -> None:
+    data = holzinger39()
+    data["x2"] = data["x1"]
+    res = run_analysis(data, parse_instrument(HS_YAML), id_column="id", source="hs")
+    named = "items 'x1' and 'x2' are perfectly correlated (r = 1.000)"
+    expected = [
+        f"the item correlation matrix is singular: {named}; Bartlett's test of sphericity is "
+        "not defined",
+        f"the item correlation matrix is singular: {named}; KMO is computed from its "
+        "pseudo-inverse",
+    ]
+    written = json.loads(res.write(tmp_path)["results"].read_text())
+    sa = written["sampling_adequacy"]
+    assert sa["bartlett_chisq"] is None and sa["bartlett_p"] is None and sa["bartlett_df"] == 36
+    assert 0 < sa["kmo"] < 1 and sa["kmo_items"]["x1"] == pytest.approx(sa["kmo_items"]["x2"])
+    assert sa["warnings"] == expected
+    assert all(w in written["warnings"] for w in expected)
+    assert written["quality"]["warnings"] == [
+        f"the item covariance matrix is singular: {named}; the outlier screen's Mahalanobis "
+        "distances lose a degree of freedom for each dependency"
+    ]
+    assert written["quality"]["warnings"][0] in written["warnings"]
+    assert written["cfa"]["reason"].endswith(
+        "singular: columns 'x1' and 'x2' are perfectly correlated (r = 1.000)"
+    )
+    section = next(s for s in res.sections if s.key == "sampling_adequacy")
+    assert "not defined" in section.html and "perfectly correlated" in section.html
+    assert "χ²(" not in section.html
 
 
 def test_cfa_that_cannot_be_fitted_is_reported_not_run() -> None:

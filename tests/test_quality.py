@@ -21,7 +21,7 @@ from analysis.quality import (
 from analysis.simulate import Simulation
 from instrument import Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
-from tests.r_reference import HS_ITEMS, bfi_keyed, holzinger39, reference
+from tests.r_reference import HS_ITEMS, HS_YAML, bfi_keyed, holzinger39, reference
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +82,50 @@ def test_mahalanobis_with_missing_answers_uses_the_answered_submatrix() -> None:
         assert d["mahalanobis_df"].iloc[row] == seen.sum()
 
 
+def test_a_duplicated_item_adds_nothing_to_the_mahalanobis_distance() -> None:
+    """A copy (exact or plus 1e-12 noise) leaves D², its degrees of freedom and p unchanged."""
+    items = holzinger39()[HS_ITEMS]
+    items = items.mask(np.random.default_rng(0).random(items.shape) < 0.05)
+    without = mahalanobis_distances(items)
+    noise = 1e-12 * np.random.default_rng(1).standard_normal(len(items))
+    for copy in (items["x4"], items["x4"] + noise):
+        d = mahalanobis_distances(items.assign(copy=copy))
+        np.testing.assert_allclose(d["mahalanobis_d2"], without["mahalanobis_d2"], rtol=1e-8)
+        assert d["mahalanobis_df"].equals(without["mahalanobis_df"])
+        np.testing.assert_allclose(d["mahalanobis_p"], without["mahalanobis_p"], atol=1e-9)
+
+
+def test_a_combination_of_items_costs_a_degree_of_freedom_only_where_all_are_answered() -> None:
+    items = holzinger39()[HS_ITEMS].copy()
+    items["combo"] = 0.3 * items["x1"] + 0.7 * items["x2"] - 1.1 * items["x3"]
+    without = mahalanobis_distances(items.drop(columns="combo"))
+    d = mahalanobis_distances(items)
+    np.testing.assert_allclose(d["mahalanobis_d2"], without["mahalanobis_d2"], rtol=1e-8)
+    assert (d["mahalanobis_df"] == 9).all()
+    # left unanswered, one item of the combination frees it: 9 answers, no dependency
+    items.loc[[0, 1], "x2"] = np.nan
+    d = mahalanobis_distances(items, cov=pairwise_moments(items.dropna()).cov)
+    assert d["mahalanobis_df"].tolist()[:3] == [9, 9, 9]
+    items.loc[[0, 1], ["x1", "combo"]] = np.nan
+    d = mahalanobis_distances(items, cov=pairwise_moments(items.dropna()).cov)
+    assert d["mahalanobis_df"].tolist()[:3] == [7, 7, 9]
+
+
+def test_a_duplicated_item_is_named_in_a_warning() -> None:
+    inst = parse_instrument(HS_YAML)
+    data = holzinger39()
+    data["x2"] = data["x1"]
+    res = quality_flags(data, inst)
+    assert res.warnings == (
+        "the item covariance matrix is singular: items 'x1' and 'x2' are perfectly correlated "
+        "(r = 1.000); the outlier screen's Mahalanobis distances lose a degree of freedom for "
+        "each dependency",
+    )
+    assert res.summary()["warnings"] == list(res.warnings)
+    assert (res.respondents["mahalanobis_df"] == 8).all()
+    assert quality_flags(holzinger39(), inst).warnings == ()
+
+
 def test_single_screens() -> None:
     items = pd.DataFrame(
         [[3, 3, np.nan, 3, 5], [1, 2, 1, 2, 1], [4, 4, 4, 4, 4], [np.nan] * 5],
@@ -94,6 +138,18 @@ def test_single_screens() -> None:
     assert response_seconds(pages).tolist()[0] == 15 and np.isnan(response_seconds(pages)[1])
     assert response_seconds(pd.DataFrame({"duration": [90]})).tolist() == [90]
     assert response_seconds(pd.DataFrame({"x": [1]})) is None
+
+
+def test_the_same_non_integer_answer_throughout_is_a_zero_sd() -> None:
+    answers = pd.DataFrame([[2.7] * 7, [0.1] * 5 + [np.nan] * 2, [2.7] * 6 + [2.8]])
+    assert within_person_sd(answers).tolist()[:2] == [0.0, 0.0]
+    assert within_person_sd(answers).iloc[2] > 0
+    # five answers of 7.3 and four left blank: too short a run, but the same answer to all
+    data = holzinger39()
+    data.loc[0, HS_ITEMS] = [7.3] * 5 + [np.nan] * 4
+    flags = quality_flags(data, parse_instrument(HS_YAML)).respondents
+    assert flags.loc[0, "longest_string"] == 5 and flags.loc[0, "within_sd"] == 0
+    assert flags.loc[0, "flag_straightlining"]
 
 
 def test_attention_failures_ignore_unanswered_checks(smcap_instrument: Instrument) -> None:
