@@ -25,7 +25,7 @@ from scipy import optimize, stats
 
 from analysis.quadrants import wilson_interval
 from analysis.scoring import Scores
-from instrument import Instrument
+from instrument import QUADRANTS, Instrument
 
 #: Possible verdicts of a claim.
 VERDICTS: tuple[str, ...] = ("supported", "partly", "inconclusive", "not supported", "not testable")
@@ -449,7 +449,7 @@ def offering_vs_quadrant(
     claim_id = "offering_vs_quadrant"
     test = "χ² test of offering (product/service) × quadrant, Cramér's V (noncentral χ² CI)"
     effect = "Cramér's V"
-    keep = offering.isin([product, service]) & quadrant.notna()
+    keep = offering.isin([product, service]) & quadrant.notna() & quadrant.isin(QUADRANTS)
     off = offering[keep].astype(str)
     quad = quadrant[keep].astype(str)
     n = len(off)

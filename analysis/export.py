@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.scoring import CLASSIFIED, MIXED, NON_CUMULATIVE, UNCLASSIFIED
 from instrument import LEVELS, QUADRANTS, Instrument
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
@@ -28,6 +29,19 @@ QUADRANT_LABELS: dict[str, str] = {
     "dissemination": "Dissemination",
     "thought_leadership": "Thought Leadership",
     "co_creation": "Co-creation",
+    MIXED: "Mixed (on a cut)",
+}
+#: Variable labels of the stage columns.
+STAGE_LABELS: dict[str, str] = {
+    "stage_theory": "Stage by the theory's cumulative rule",
+    "stage_calibrated": "Stage by the same rule with the cuts calibrated on the data",
+    "stage_cluster": "Data-driven stage (latent profile, ordered by maturity)",
+}
+#: Value labels of ``stage_status``.
+STAGE_STATUS_LABELS: dict[str, str] = {
+    CLASSIFIED: "classified",
+    UNCLASSIFIED: "unclassified (a score is missing)",
+    NON_CUMULATIVE: "non-cumulative (breaks the stage model's order)",
 }
 _SPSS_NAME = re.compile(r"^[A-Za-z@][A-Za-z0-9_.@#$]*$")
 _LABEL_BYTES = 255  # SPSS variable labels
@@ -187,7 +201,8 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
         order of the options (answers that are not options get the next codes, labelled with
         themselves). Multiple-choice questions: one 0/1 variable ``<question>_<option>`` per
         option. Scores: the construct's label; ``stage_*``: stage numbers (with the
-        instrument's stage titles); ``quadrant``: codes 1–4; ``flag_*``, ``flagged`` and
+        instrument's stage titles); ``stage_status``: its codes; ``quadrant``: codes 1–4, 5 for
+        mixed; ``flag_*``, ``flagged`` and
         ``is_demo``: 0/1 labelled no/yes. Date-times become SPSS date-times (UTC).
     """
     inst = instrument
@@ -261,16 +276,19 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
             add(col, _numeric(series, col), f"Capability level score: {col[6:]}")
         elif col.startswith("axis_"):
             add(col, _numeric(series, col), f"Axis score: {col[5:]}")
-        elif col in ("stage_theory", "stage_cluster"):
-            label = (
-                "Stage by the theory's cumulative rule"
-                if col == "stage_theory"
-                else "Data-driven stage (latent profile, ordered by maturity)"
-            )
-            stage_values = stage_titles if col == "stage_theory" else None
-            add(col, _numeric(series, col), label, stage_values, "ordinal")
+        elif col in STAGE_LABELS:
+            stage_values = stage_titles if col != "stage_cluster" else None
+            add(col, _numeric(series, col), STAGE_LABELS[col], stage_values, "ordinal")
+        elif col == "stage_status":
+            codes, code_labels = _codes(series, list(STAGE_STATUS_LABELS.items()))
+            add(col, codes, "Stage classification (why a stage may be missing)", code_labels)
+        elif col in ("stage_margin", "quadrant_margin"):
+            what = "stage" if col == "stage_margin" else "quadrant"
+            add(col, _numeric(series, col), f"Distance to the nearest {what} cut (scale points)")
         elif col == "quadrant":
-            codes, code_labels = _codes(series, [(q, QUADRANT_LABELS[q]) for q in QUADRANTS])
+            codes, code_labels = _codes(
+                series, [(q, QUADRANT_LABELS[q]) for q in (*QUADRANTS, MIXED)]
+            )
             add(col, codes, "Strategy quadrant (control x orientation)", code_labels, "nominal")
         elif col.startswith("flag_") or col in ("flagged", "is_demo"):
             add(col, _flag(series), _flag_label(col), _NO_YES, "nominal")

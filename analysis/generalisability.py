@@ -34,6 +34,9 @@ AVE_MIN, CR_MIN = 0.50, 0.70  # Fornell & Larcker (1981)
 HTMT_MAX, HTMT_LIBERAL = 0.85, 0.90  # Henseler, Ringle & Sarstedt (2015)
 DELTA_CFI_MAX, DELTA_RMSEA_MAX = 0.010, 0.015  # Chen (2007)
 AGREEMENT_GOOD, AGREEMENT_FAIR = 0.60, 0.40  # Landis & Koch (1977): substantial, moderate
+# Share of firms whose profile breaks a stage model's order: at most 10 % mirrors Guttman's
+# (1950) coefficient of reproducibility ≥ .90; up to 20 % is "partly".
+NON_CUMULATIVE_OK, NON_CUMULATIVE_PARTLY = 0.10, 0.20
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,9 @@ def scorecard(results: Mapping[str, Any]) -> list[ScorecardRow]:
     Returns
     -------
     list of ScorecardRow
-        Fourteen rows in a fixed order: reliability, CFA fit, convergent validity,
-        discriminant validity, invariance, stage structure, ordering, stability, agreement,
-        quadrants, then the four claims.
+        Fifteen rows in a fixed order: reliability, CFA fit, convergent validity,
+        discriminant validity, invariance, stage structure, ordering, profiles in the model's
+        order (non-cumulative share), stability, agreement, quadrants, then the four claims.
 
     Notes
     -----
@@ -474,6 +477,14 @@ def _stage_rows(stages: Any) -> list[ScorecardRow]:
             "Loevinger's H ≥ .30 and the theory's order",
         ),
         (
+            "non_cumulative",
+            "Profiles in the model's order",
+            "Do firms have the capabilities of a stage only once they have those of the earlier "
+            "stages, as the stage model says?",
+            f"at most {NON_CUMULATIVE_OK:.0%} of firms break the order "
+            f"({NON_CUMULATIVE_PARTLY:.0%}: partly)",
+        ),
+        (
             "stability",
             "Stability and replicability",
             "Do the stages reappear in resamples and in the other half of the sample?",
@@ -503,9 +514,45 @@ def _stage_rows(stages: Any) -> list[ScorecardRow]:
     return [
         _structure(stages, *specs[0]),
         _ordering(stages, *specs[1]),
-        _stability(stages, *specs[2]),
-        _agreement(stages, *specs[3]),
+        _non_cumulative(stages, *specs[2]),
+        _stability(stages, *specs[3]),
+        _agreement(stages, *specs[4]),
     ]
+
+
+def _non_cumulative(
+    st: Mapping[str, Any], key: str, crit: str, question: str, threshold: str
+) -> ScorecardRow:
+    models = st.get("models") or []
+    default = next((m for m in models if m.get("default")), None)
+    if default is None or _num(default.get("non_cumulative_share")) is None:
+        return _not_run(key, _S, crit, question, threshold, "No stage model was applied.")
+    share = _num(default["non_cumulative_share"])
+    n = int(default["counts"].get("non_cumulative", 0))
+    value = f"{n:,} firms ({share:.1%}) break the order of '{default['id']}'"
+    others = [
+        f"{m['id']}: {_num(m['non_cumulative_share']):.1%}"
+        for m in models
+        if not m.get("default") and _num(m.get("non_cumulative_share")) is not None
+    ]
+    if others:
+        value += "; other models: " + ", ".join(others)
+    if share <= NON_CUMULATIVE_OK:
+        verdict = "supported"
+        text = "Almost every firm builds the capabilities in the model's order."
+    elif share <= NON_CUMULATIVE_PARTLY:
+        verdict = "partly"
+        text = (
+            "Most firms follow the model's order, but a noticeable group has later-stage "
+            "capabilities without earlier ones; they are flagged non_cumulative, not filed low."
+        )
+    else:
+        verdict = "not supported"
+        text = (
+            "Many firms have later-stage capabilities without the earlier ones: the order the "
+            "model declares does not describe them."
+        )
+    return ScorecardRow(key, _S, crit, question, value, threshold, verdict, text)
 
 
 def _structure(

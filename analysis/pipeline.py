@@ -51,7 +51,13 @@ from analysis.responses import (
     minimum_respondents,
     validate_responses,
 )
-from analysis.scoring import UNCLASSIFIED, Scores, keyed_items, score_respondents
+from analysis.scoring import (
+    NON_CUMULATIVE,
+    UNCLASSIFIED,
+    Scores,
+    keyed_items,
+    score_respondents,
+)
 from analysis.validity import (
     average_variance_extracted,
     composite_reliability,
@@ -464,14 +470,25 @@ def labelled_stages(assignments: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The same frame; every column of :data:`STAGE_COLUMNS` it has holds ``"1"``…``"4"``
-        or ``"unclassified"``, never a missing value.
+        The same frame; every column of :data:`STAGE_COLUMNS` it has holds the stage number
+        as text, ``"unclassified"`` (a score is missing) or ``"non_cumulative"`` (the profile
+        breaks the stage model's order), never a missing value.
     """
     out = assignments.copy()
+    status = out.get("stage_status")
+    unclassified = (
+        pd.Series(True, index=out.index)
+        if status is None
+        else status.astype("string").fillna(UNCLASSIFIED).eq(UNCLASSIFIED)
+    )
+    reason = pd.Series(
+        np.where(unclassified, UNCLASSIFIED, NON_CUMULATIVE), index=out.index, dtype=object
+    )
     for col in STAGE_COLUMNS:
         if col in out.columns:
             stage = out[col].astype("Int64")
-            out[col] = stage.astype("string").fillna(UNCLASSIFIED).astype(object)
+            why = reason if col != "stage_cluster" else UNCLASSIFIED
+            out[col] = stage.astype("string").astype(object).where(stage.notna(), why)
     return out
 
 
@@ -484,7 +501,10 @@ def scores_step(ctx: AnalysisContext) -> None:
         scores.levels.add_prefix("level_"),
         scores.axes.add_prefix("axis_"),
         scores.stage_theory.to_frame("stage_theory"),
+        scores.stage_status.to_frame("stage_status"),
+        scores.stage_margin.to_frame("stage_margin"),
         scores.quadrant.to_frame("quadrant"),
+        scores.quadrant_margin.to_frame("quadrant_margin"),
     ]
     flags = ctx.assignments
     ctx.assignments = pd.concat([*parts, flags], axis=1)

@@ -28,10 +28,20 @@ class Profile:
     axes : Series
         ``control`` / ``orientation`` → score, when declared.
     stage : int or None
-        Theory stage 1–4 from the instrument's thresholds (``None`` without a stage model or
-        when a needed level score is missing).
+        Theory stage by the instrument's default stage model (``None`` without a stage model,
+        when a score it reads is missing, or when the profile breaks the model's order).
     quadrant : str or None
-        Strategy quadrant (``None`` without a quadrant model or when an axis is missing).
+        Strategy quadrant, or ``mixed`` (within the band of a cut); ``None`` without a quadrant
+        model or when an axis is missing.
+    stage_status : str or None
+        ``classified``, ``unclassified`` or ``non_cumulative``.
+    stage_margin : float or None
+        Distance in scale points from the nearest cut that would change the stage.
+    quadrant_margin : float or None
+        Distance of the nearer axis score from its cut.
+    next_steps : tuple of NextStep
+        The capabilities the model asks for next that these answers do not yet show, lowest
+        score first (empty at the top stage or without a stage model).
     """
 
     constructs: pd.Series
@@ -39,6 +49,35 @@ class Profile:
     axes: pd.Series
     stage: int | None
     quadrant: str | None
+    stage_status: str | None = None
+    stage_margin: float | None = None
+    quadrant_margin: float | None = None
+    next_steps: tuple[NextStep, ...] = ()
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A capability the respondent's answers do not yet show, with advice on building it.
+
+    Attributes
+    ----------
+    construct : str
+        Construct id.
+    label : str
+        Its label.
+    score : float
+        The respondent's score.
+    threshold : float
+        The score at which the stage model counts it as in place.
+    advice : str or None
+        The construct's ``advice`` from the instrument.
+    """
+
+    construct: str
+    label: str
+    score: float
+    threshold: float
+    advice: str | None
 
 
 @dataclass(frozen=True)
@@ -92,8 +131,8 @@ def respondent_profile(
     >>> inst = load_instrument(DEFAULT_INSTRUMENT)
     >>> answers = {i: (1 if i in inst.reverse_item_ids else 7) for i in inst.item_ids}
     >>> p = respondent_profile(answers, inst)
-    >>> p.stage, p.quadrant, float(p.levels["networking"])
-    (4, 'co_creation', 7.0)
+    >>> p.stage, p.quadrant, float(p.levels["networking"]), p.next_steps
+    (4, 'co_creation', 7.0, ())
     """
     scale = instrument.scale
     row: dict[str, float] = {}
@@ -116,13 +155,72 @@ def respondent_profile(
     )
     stage = scores.stage_theory.iloc[0]
     quad = scores.quadrant.iloc[0]
+    status = scores.stage_status.iloc[0]
     return Profile(
         constructs=scores.constructs.iloc[0].rename(None),
         levels=scores.levels.iloc[0].rename(None),
         axes=scores.axes.iloc[0].rename(None),
         stage=None if pd.isna(stage) else int(stage),
         quadrant=None if pd.isna(quad) else str(quad),
+        stage_status=None if pd.isna(status) else str(status),
+        stage_margin=_opt(scores.stage_margin.iloc[0]),
+        quadrant_margin=_opt(scores.quadrant_margin.iloc[0]),
+        next_steps=next_steps(scores.constructs.iloc[0], instrument),
     )
+
+
+def next_steps(constructs: pd.Series, instrument: Instrument) -> tuple[NextStep, ...]:
+    """The capabilities a respondent lacks for the first transition they have not met.
+
+    Parameters
+    ----------
+    constructs : Series
+        One respondent's construct scores.
+    instrument : Instrument
+        Its default stage model, thresholds and construct advice.
+
+    Returns
+    -------
+    tuple of NextStep
+        Constructs required by the earliest transition the respondent does not meet in full
+        whose score is below its threshold, lowest score first. A level requirement (the 1.0
+        model) contributes the level's constructs that are below the threshold. Empty when
+        every transition is met or there is no stage model; constructs without a score are
+        left out (nothing can be said about them).
+    """
+    model = instrument.stage_model
+    if model is None or not instrument.has_stage_model:
+        return ()
+    thresholds = instrument.requirement_thresholds(model)
+    by_level = instrument.constructs_by_level()
+    for transition in model.transitions:
+        lacking: list[NextStep] = []
+        met = True
+        for req in transition.requires:
+            members = (
+                [instrument.construct(str(req.construct_id))]
+                if req.construct_id is not None
+                else list(by_level.get(req.level, ()))  # type: ignore[arg-type]
+            )
+            scores = [constructs.get(c.id) for c in members]
+            known = [float(v) for v in scores if v is not None and not pd.isna(v)]
+            if not known:
+                met = False
+                continue
+            req_score = float(sum(known) / len(known))
+            if req_score >= thresholds[req.key]:
+                continue
+            met = False
+            for c, v in zip(members, scores, strict=True):
+                if v is not None and not pd.isna(v) and float(v) < thresholds[req.key]:
+                    lacking.append(NextStep(c.id, c.label, float(v), thresholds[req.key], c.advice))
+        if not met:
+            return tuple(sorted(lacking, key=lambda step: step.score))
+    return ()
+
+
+def _opt(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
 def sample_levels(responses: pd.DataFrame, instrument: Instrument) -> SampleLevels:

@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.cfa import CFAModel
+from analysis.scoring import MIXED
 from analysis.validity import htmt as validity_htmt
 from instrument import AXES, QUADRANTS
 
@@ -29,7 +30,7 @@ class QuadrantSummary:
     Attributes
     ----------
     n : int
-        Respondents with a quadrant.
+        Respondents placed in one of the four quadrants.
     shares : DataFrame
         Indexed by quadrant (all four, in the order of ``instrument.QUADRANTS``): ``n``,
         ``share`` and its Wilson confidence interval ``ci_low``, ``ci_high``.
@@ -49,6 +50,8 @@ class QuadrantSummary:
         HTMT < .85.
     axis_means : Series
         Mean score of each axis.
+    n_mixed : int
+        Respondents within the mixed band of a cut (no quadrant; not in the shares).
     """
 
     n: int
@@ -60,11 +63,13 @@ class QuadrantSummary:
     htmt: float | None
     distinct: bool
     axis_means: pd.Series
+    n_mixed: int = 0
 
     def to_dict(self) -> dict:
         """JSON-able summary for ``results.json`` (section ``quadrants``)."""
         return {
             "n": self.n,
+            "n_mixed": self.n_mixed,
             "shares": {
                 str(q): {
                     "n": int(row["n"]),
@@ -165,19 +170,23 @@ def quadrant_summary(
 
     Notes
     -----
-    Shares have Wilson intervals (each quadrant on its own). The axes count as distinct when
-    the upper bound of :math:`|r|` stays below .85 and HTMT (when item data are given) is below
-    .85 — correlated axes are allowed (mature firms may decentralise), identical ones are not.
+    Shares are of the firms placed in a quadrant (``mixed`` firms, within the band of a cut, are
+    counted apart) and have Wilson intervals (each quadrant on its own). The axes count as
+    distinct when the upper bound of :math:`|r|` stays below .85 and HTMT (when item data are
+    given) is below .85 — correlated axes are allowed (mature firms may decentralise), identical
+    ones are not.
     """
     missing = [c for c in ("control", "orientation") if c not in axes.columns]
     if missing:
         raise ValueError(f"axes lacks column(s) {missing}")
     if not isinstance(quadrant, pd.Series) or not quadrant.index.equals(axes.index):
         raise ValueError("quadrant must be a Series with the same index as axes")
-    unknown = sorted(set(quadrant.dropna().astype(str)) - set(QUADRANTS))
+    unknown = sorted(set(quadrant.dropna().astype(str)) - {*QUADRANTS, MIXED})
     if unknown:
-        raise ValueError(f"quadrant has unknown value(s) {unknown}; expected {list(QUADRANTS)}")
-    q = quadrant.dropna().astype(str)
+        raise ValueError(f"quadrant has unknown value(s) {unknown}; expected {[*QUADRANTS, MIXED]}")
+    placed = quadrant.dropna().astype(str)
+    n_mixed = int((placed == MIXED).sum())
+    q = placed[placed != MIXED]
     n = len(q)
     if n < 4:
         raise ValueError(f"need at least 4 respondents with a quadrant, got {n}")
@@ -212,4 +221,5 @@ def quadrant_summary(
         htmt=htmt,
         distinct=bool(distinct),
         axis_means=both.mean(),
+        n_mixed=n_mixed,
     )

@@ -7,12 +7,13 @@ the study's results always agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from instrument import LEVELS, Instrument
+from instrument import LEVELS, Instrument, StageModel
 
 #: Quadrant names by (decentralised?, relationship-oriented?) — seed 002, Fig. 2.
 QUADRANT_OF: dict[tuple[bool, bool], str] = {
@@ -24,6 +25,13 @@ QUADRANT_OF: dict[tuple[bool, bool], str] = {
 
 #: What a stage column says for a respondent who could not be classified (a score is missing).
 UNCLASSIFIED: str = "unclassified"
+#: ... and for one whose profile breaks the declared order (a later transition met, an earlier
+#: one not): evidence about the theory, never filed at the lower stage.
+NON_CUMULATIVE: str = "non_cumulative"
+#: Status of a classified respondent.
+CLASSIFIED: str = "classified"
+#: The quadrant of a firm within the mixed band of a cut on either axis.
+MIXED: str = "mixed"
 
 #: Which levels must be developed to pass each stage transition (seed 001, Fig. 2).
 STAGE_TRANSITIONS: tuple[tuple[str, ...], ...] = (
@@ -46,11 +54,22 @@ class Scores:
     axes : DataFrame
         ``control`` and/or ``orientation`` when declared.
     stage_theory : Series
-        Theory stage 1–4 (nullable integer); missing when a needed level score is missing or
-        the instrument does not declare all four levels.
+        Theory stage (nullable integer) by the instrument's default stage model; missing when
+        the respondent is unclassified or non-cumulative (see ``stage_status``) or the
+        instrument has no stage model.
     quadrant : Series
-        ``call_to_action`` / ``dissemination`` / ``thought_leadership`` / ``co_creation``;
-        missing when an axis score is missing or the instrument declares no axes.
+        ``call_to_action`` / ``dissemination`` / ``thought_leadership`` / ``co_creation``, or
+        ``mixed`` within the mixed band of a cut; missing when an axis score is missing or the
+        instrument declares no axes.
+    stage_status : Series
+        ``classified``, ``unclassified`` or ``non_cumulative`` (missing without a stage model).
+    stage_margin : Series
+        Distance in scale points from the nearest cut that would change the stage.
+    quadrant_margin : Series
+        Distance in scale points of the nearer axis score from its cut.
+    requirements : DataFrame
+        The scores the default stage model reads (construct or level scores), one column per
+        requirement key.
     """
 
     constructs: pd.DataFrame
@@ -58,6 +77,46 @@ class Scores:
     axes: pd.DataFrame
     stage_theory: pd.Series
     quadrant: pd.Series
+    stage_status: pd.Series
+    stage_margin: pd.Series
+    quadrant_margin: pd.Series
+    requirements: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class StageClassification:
+    """Stages of a set of respondents under one stage model.
+
+    Attributes
+    ----------
+    stage : Series
+        Stage number (nullable integer); missing unless ``status`` is ``classified``.
+    status : Series
+        ``classified``; ``unclassified`` (a score the model reads is missing);
+        ``non_cumulative`` (meets a later transition in full but not an earlier one).
+    margin : Series
+        How far the respondent is from a different stage, in scale points: the smaller of the
+        least slack above a cut among the transitions passed and the largest shortfall in the
+        next transition (every shortfall must close to move up). Missing unless classified.
+    met : DataFrame
+        Whether each transition (columns ``to_2``, ``to_3``, …) is met in full; missing where
+        unclassified.
+    """
+
+    stage: pd.Series
+    status: pd.Series
+    margin: pd.Series
+    met: pd.DataFrame
+
+    def counts(self) -> dict[str, int]:
+        """Respondents per stage, then ``non_cumulative`` and ``unclassified``."""
+        out = {
+            str(k): int(v)
+            for k, v in self.stage.dropna().astype(int).value_counts().sort_index().items()
+        }
+        for status in (NON_CUMULATIVE, UNCLASSIFIED):
+            out[status] = int((self.status == status).sum())
+        return out
 
 
 def keyed_items(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
@@ -81,7 +140,7 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame
     >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
     >>> inst = load_instrument(DEFAULT_INSTRUMENT)
     >>> raw = pd.DataFrame([dict.fromkeys(inst.item_ids, 7)])
-    >>> keyed_items(raw, inst)["op_ai_3"].iloc[0]  # reverse keyed: 1 + 7 - 7
+    >>> float(keyed_items(raw, inst)["op_ai_3"].iloc[0])  # reverse keyed: 1 + 7 - 7
     1.0
     """
     missing = [i for i in instrument.item_ids if i not in responses.columns]
@@ -178,35 +237,28 @@ def theory_stage(levels: pd.DataFrame, thresholds: dict[str, float]) -> pd.Serie
     Series
         Nullable integer stage. Stage = 1 + the number of consecutive transitions passed:
         operational developed (→ 2), then dynamic *and* adaptive developed (→ 3), then
-        networking developed (→ 4). A later level that is developed does not count while an
-        earlier transition is missing. Missing (*unclassified*) when any of the four level
-        scores is missing, even if the levels that are known would already decide: the
-        data-driven stages need all four, and the two must classify the same firms.
+        networking developed (→ 4). Missing when any of the four level scores is missing
+        (*unclassified*: the data-driven stages need all four, and the two must classify the
+        same firms) and when a later transition is met while an earlier one is not
+        (*non-cumulative*). The 1.0 model; :func:`classify_stages` runs any declared model.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> lv = pd.DataFrame({"operational": [6, 6, 3], "dynamic": [6, 4, 6],
-    ...                    "adaptive": [5.5, 6, 6], "networking": [3, 6, 6]})
-    >>> theory_stage(lv, dict.fromkeys(lv.columns, 5.0)).tolist()
-    [3, 2, 1]
+    >>> lv = pd.DataFrame({"operational": [6, 6, 3, 4], "dynamic": [6, 4, 3, 6],
+    ...                    "adaptive": [5.5, 6, 6, 6], "networking": [3, 3, 3, 6]})
+    >>> theory_stage(lv, dict.fromkeys(lv.columns, 5.0)).tolist()  # the last breaks the order
+    [3, 2, 1, <NA>]
     """
     absent = [lv for lv in LEVELS if lv not in levels.columns]
     if absent:
         raise ValueError(f"theory stage needs all four level scores; missing {absent}")
-    stage = pd.Series(1, index=levels.index, dtype="Int64")
-    unclassified = levels[list(LEVELS)].isna().any(axis=1)
-    still_climbing = pd.Series(True, index=levels.index)
-    for transition in STAGE_TRANSITIONS:
-        block = levels[list(transition)]
-        developed = (block >= pd.Series({lv: thresholds[lv] for lv in transition})).all(axis=1)
-        passed = still_climbing & developed
-        stage = stage + passed.astype(int)
-        still_climbing &= passed
-    return stage.mask(unclassified)
+    return classify_stages(levels, STAGE_TRANSITIONS, thresholds).stage
 
 
-def quadrant(axes: pd.DataFrame, *, control_cut: float, orientation_cut: float) -> pd.Series:
+def quadrant(
+    axes: pd.DataFrame, *, control_cut: float, orientation_cut: float, band: float = 0.0
+) -> pd.Series:
     """Strategy quadrant from the two axis scores (seed 002, Fig. 2).
 
     Parameters
@@ -215,23 +267,168 @@ def quadrant(axes: pd.DataFrame, *, control_cut: float, orientation_cut: float) 
         Columns ``control`` (high = decentralised) and ``orientation`` (high =
         relationship-oriented).
     control_cut, orientation_cut : float
-        A score at or above the cut counts as high.
+        Cuts of the two axes. A score above ``cut + band`` is high, below ``cut - band`` low.
+    band : float, default 0
+        Half-width of the *mixed* band around each cut (inclusive). With 0 only an exact tie is
+        mixed: a tie is never "high".
 
     Returns
     -------
     Series
         ``call_to_action`` (centralised, acquisition), ``dissemination`` (centralised,
-        relationship), ``thought_leadership`` (decentralised, acquisition) or ``co_creation``
-        (decentralised, relationship); missing where an axis score is missing.
+        relationship), ``thought_leadership`` (decentralised, acquisition), ``co_creation``
+        (decentralised, relationship) or ``mixed`` (within the band of a cut on either axis);
+        missing where an axis score is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> axes = pd.DataFrame({"control": [6, 4, 4.2, 2], "orientation": [6, 4, 6, 2]})
+    >>> quadrant(axes, control_cut=4, orientation_cut=4, band=0.25).tolist()
+    ['co_creation', 'mixed', 'mixed', 'call_to_action']
     """
     for axis in ("control", "orientation"):
         if axis not in axes.columns:
             raise ValueError(f"quadrant needs an '{axis}' axis score")
-    dec = axes["control"] >= control_cut
-    rel = axes["orientation"] >= orientation_cut
-    labels = [QUADRANT_OF[(bool(d), bool(r))] for d, r in zip(dec, rel, strict=True)]
+    if band < 0:
+        raise ValueError(f"band must be 0 or more, got {band}")
+    control = axes["control"].to_numpy(dtype=float)
+    orientation = axes["orientation"].to_numpy(dtype=float)
+    dec = control > control_cut
+    rel = orientation > orientation_cut
+    mixed = (np.abs(control - control_cut) <= band) | (
+        np.abs(orientation - orientation_cut) <= band
+    )
+    labels = [
+        MIXED if m else QUADRANT_OF[(bool(d), bool(r))]
+        for d, r, m in zip(dec, rel, mixed, strict=True)
+    ]
     out = pd.Series(labels, index=axes.index, dtype="string")
     return out.mask(axes[["control", "orientation"]].isna().any(axis=1))
+
+
+def quadrant_margin(axes: pd.DataFrame, *, control_cut: float, orientation_cut: float) -> pd.Series:
+    """Distance of the nearer axis score from its cut (how sure the quadrant is)."""
+    return pd.concat(
+        [(axes["control"] - control_cut).abs(), (axes["orientation"] - orientation_cut).abs()],
+        axis=1,
+    ).min(axis=1, skipna=False)
+
+
+def requirement_scores(
+    constructs: pd.DataFrame, levels: pd.DataFrame, model: StageModel
+) -> pd.DataFrame:
+    """The scores a stage model reads: construct scores and/or level scores, by key.
+
+    Parameters
+    ----------
+    constructs, levels : DataFrame
+        Outputs of :func:`construct_scores` and :func:`level_scores`.
+    model : StageModel
+        The declared (or implied 1.0) stage model.
+
+    Returns
+    -------
+    DataFrame
+        One column per :attr:`~instrument.models.StageModel.requirement_keys` entry.
+    """
+    out = {}
+    for key in model.requirement_keys:
+        source = constructs if key in constructs.columns else levels
+        if key not in source.columns:
+            raise ValueError(f"stage model '{model.id}' reads '{key}', which has no score")
+        out[key] = source[key]
+    return pd.DataFrame(out, index=constructs.index)
+
+
+def classify_stages(
+    scores: pd.DataFrame,
+    transitions: Sequence[Sequence[str]],
+    thresholds: Mapping[str, float],
+) -> StageClassification:
+    """Stages by a cumulative stage model: consecutive transitions met in full.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        One column per requirement key (:func:`requirement_scores`).
+    transitions : sequence of sequences of str
+        For each transition (to stage 2, 3, …) the keys that must all reach their threshold.
+    thresholds : mapping
+        Score at or above which each key counts as in place.
+
+    Returns
+    -------
+    StageClassification
+
+    Notes
+    -----
+    Stage = 1 + the number of consecutive transitions met, starting with the first. A
+    respondent who meets a later transition in full while failing an earlier one breaks the
+    declared order: ``non_cumulative``, with no stage. A respondent missing any score the model
+    reads is ``unclassified``: the data-driven stages need complete scores too, and both must
+    classify the same firms.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lv = pd.DataFrame({"operational": [6, 6, 4], "dynamic": [6, 4, 6],
+    ...                    "adaptive": [5.5, 6, 6], "networking": [3, 3, 6]})
+    >>> rule = [["operational"], ["dynamic", "adaptive"], ["networking"]]
+    >>> c = classify_stages(lv, rule, dict.fromkeys(lv.columns, 5.0))
+    >>> c.stage.tolist(), c.status.tolist()
+    ([3, 2, <NA>], ['classified', 'classified', 'non_cumulative'])
+    >>> c.margin.round(2).tolist()  # 0.5 above the cut of adaptive; 1.0 short of dynamic
+    [0.5, 1.0, nan]
+    """
+    keys = list(dict.fromkeys(k for t in transitions for k in t))
+    absent = [k for k in keys if k not in scores.columns]
+    if absent:
+        raise ValueError(f"stage scores lack the column(s) {absent}")
+    missing_thr = [k for k in keys if k not in thresholds]
+    if missing_thr:
+        raise ValueError(f"no threshold for {missing_thr}")
+    frame = scores[keys].astype(float)
+    unclassified = frame.isna().any(axis=1).to_numpy()
+    slack = frame.to_numpy() - np.array([thresholds[k] for k in keys], dtype=float)
+    col = {k: i for i, k in enumerate(keys)}
+    n, n_t = len(frame), len(transitions)
+    met = np.zeros((n, n_t), dtype=bool)
+    for t, keys_t in enumerate(transitions):
+        met[:, t] = (slack[:, [col[k] for k in keys_t]] >= 0).all(axis=1)
+    leading = np.cumprod(met, axis=1).sum(axis=1) if n_t else np.zeros(n, dtype=int)
+    stage = 1 + leading
+    later_met = np.array(
+        [met[i, leading[i] + 1 :].any() if leading[i] < n_t else False for i in range(n)],
+        dtype=bool,
+    )
+    non_cumulative = later_met & ~unclassified
+    margin = np.full(n, np.nan)
+    for i in range(n):
+        if unclassified[i] or non_cumulative[i]:
+            continue
+        s = leading[i]
+        passed = [col[k] for t in transitions[:s] for k in t]
+        parts = []
+        if passed:
+            parts.append(slack[i, passed].min())
+        if s < n_t:
+            parts.append(-slack[i, [col[k] for k in transitions[s]]].min())
+        margin[i] = min(parts) if parts else np.nan
+    index = frame.index
+    status = np.where(
+        unclassified, UNCLASSIFIED, np.where(non_cumulative, NON_CUMULATIVE, CLASSIFIED)
+    )
+    stage_series = pd.Series(stage, index=index, dtype="Int64").mask(unclassified | non_cumulative)
+    met_frame = pd.DataFrame(
+        met, index=index, columns=[f"to_{t + 2}" for t in range(n_t)], dtype="boolean"
+    ).mask(pd.Series(unclassified, index=index), pd.NA)
+    return StageClassification(
+        stage=stage_series,
+        status=pd.Series(status, index=index, dtype="string"),
+        margin=pd.Series(margin, index=index, dtype=float),
+        met=met_frame,
+    )
 
 
 def score_respondents(
@@ -256,13 +453,36 @@ def score_respondents(
     constructs = construct_scores(responses, instrument, min_answered=min_answered)
     levels = level_scores(constructs, instrument)
     axes = axis_scores(constructs, instrument)
-    if instrument.has_stage_model:
-        stage = theory_stage(levels, instrument.stage_thresholds())
+    index = responses.index
+    model = instrument.stage_model
+    if instrument.has_stage_model and model is not None:
+        requirements = requirement_scores(constructs, levels, model)
+        classified = classify_stages(
+            requirements, model.transition_keys(), instrument.requirement_thresholds(model)
+        )
+        stage, status, margin = classified.stage, classified.status, classified.margin
     else:
-        stage = pd.Series(pd.NA, index=responses.index, dtype="Int64")
+        requirements = pd.DataFrame(index=index)
+        stage = pd.Series(pd.NA, index=index, dtype="Int64")
+        status = pd.Series(pd.NA, index=index, dtype="string")
+        margin = pd.Series(np.nan, index=index)
     if instrument.has_quadrant_model:
         c_cut, o_cut = instrument.quadrant_cuts()
-        quad = quadrant(axes, control_cut=c_cut, orientation_cut=o_cut)
+        quad = quadrant(
+            axes, control_cut=c_cut, orientation_cut=o_cut, band=instrument.quadrant_mixed_band()
+        )
+        q_margin = quadrant_margin(axes, control_cut=c_cut, orientation_cut=o_cut)
     else:
-        quad = pd.Series(pd.NA, index=responses.index, dtype="string")
-    return Scores(constructs, levels, axes, stage.rename("stage_theory"), quad.rename("quadrant"))
+        quad = pd.Series(pd.NA, index=index, dtype="string")
+        q_margin = pd.Series(np.nan, index=index)
+    return Scores(
+        constructs,
+        levels,
+        axes,
+        stage.rename("stage_theory"),
+        quad.rename("quadrant"),
+        stage_status=status.rename("stage_status"),
+        stage_margin=margin.rename("stage_margin"),
+        quadrant_margin=q_margin.rename("quadrant_margin"),
+        requirements=requirements,
+    )

@@ -30,17 +30,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import report
 from analysis.claims import paper_claims
 from analysis.generalisability import scorecard, scorecard_dict
+from analysis.ordering import guttman_scaling
 from analysis.quadrants import quadrant_summary
-from analysis.scoring import UNCLASSIFIED, theory_stage
+from analysis.scoring import (
+    NON_CUMULATIVE,
+    UNCLASSIFIED,
+    StageClassification,
+    classify_stages,
+    requirement_scores,
+)
 from analysis.stages import CARELESS_FLAGS, assess_stages
 from analysis.thresholds import calibrate_thresholds, stage_pair_agreement, threshold_sensitivity
-from instrument import LEVELS, QUADRANTS
+from instrument import LEVELS, QUADRANTS, Instrument, StageModel
 
 if TYPE_CHECKING:
     from analysis.pipeline import AnalysisContext, Step
@@ -124,18 +132,22 @@ def stages_step(ctx: AnalysisContext) -> None:
         **result.to_dict(),
         "n_flagged_excluded": int((flagged & analysed).sum()),
     }
-    thresholds_out, stage_calibrated = _threshold_evidence(
-        ctx, result.stage_cluster if result.n_profiles >= 2 else None, keep=analysed & ~flagged
-    )
+    cluster = result.stage_cluster if result.n_profiles >= 2 else None
+    keep = analysed & ~flagged
+    thresholds_out, calibrated = _threshold_evidence(ctx, cluster, keep=keep)
     out.update(thresholds_out)
+    stage_calibrated = None if calibrated is None else calibrated.stage.rename("stage_calibrated")
+    status = ctx.scores.stage_status.loc[analysed]
     out["classified"] = {
-        "theory": _stage_counts(ctx.scores.stage_theory.loc[analysed]),
+        "theory": _stage_counts(ctx.scores.stage_theory.loc[analysed], status),
         "calibrated": None
-        if stage_calibrated is None
-        else _stage_counts(stage_calibrated.loc[analysed]),
+        if calibrated is None
+        else _stage_counts(calibrated.stage.loc[analysed], calibrated.status.loc[analysed]),
         "cluster": _stage_counts(result.stage_cluster.loc[analysed]),
     }
-    out["n_unclassified"] = int(ctx.scores.stage_theory.loc[analysed].isna().sum())
+    out["n_unclassified"] = int((status == UNCLASSIFIED).sum())
+    out["n_non_cumulative"] = int((status == NON_CUMULATIVE).sum())
+    out["models"] = _model_comparison(ctx, cluster, keep=keep)
     ctx.results["stages"] = out
     if stage_calibrated is not None:
         _insert_after(ctx, "stage_calibrated", stage_calibrated, "stage_theory")
@@ -155,40 +167,43 @@ def stages_step(ctx: AnalysisContext) -> None:
 
 def _threshold_evidence(
     ctx: AnalysisContext, stage_cluster: pd.Series | None, *, keep: pd.Series
-) -> tuple[dict[str, Any], pd.Series | None]:
-    """The rule's thresholds, their sensitivity grid, the calibrated cuts and their stage.
+) -> tuple[dict[str, Any], StageClassification | None]:
+    """The rule's thresholds, their sensitivity grid, the calibrated cuts and their stages.
 
-    Computed on the respondents the profiles were fitted to (``keep``); the calibrated stage is
-    then given to every respondent with four level scores.
+    Uses the scores the default stage model reads (level scores for the 1.0 model, construct
+    scores for a declared one), on the respondents the profiles were fitted to (``keep``); the
+    calibrated stages are then given to every respondent.
     """
     inst = ctx.instrument
-    assert ctx.scores is not None
-    levels = ctx.scores.levels
-    thresholds = inst.stage_thresholds()
-    fitted = levels.loc[keep]
+    assert ctx.scores is not None and inst.stage_model is not None
+    model = inst.stage_model
+    requirements = ctx.scores.requirements
+    transitions = model.transition_keys()
+    thresholds = inst.requirement_thresholds(model)
+    fitted = requirements.loc[keep]
     reference = None if stage_cluster is None else stage_cluster.loc[keep]
     grid = threshold_sensitivity(
-        lambda t: theory_stage(fitted, t),
+        lambda t: classify_stages(fitted, transitions, t).stage,
         thresholds,
         reference=reference,
         bounds=(inst.scale.min, inst.scale.max),
     )
     calibration = calibrate_thresholds(fitted, thresholds, random_state=ctx.options.seed)
     cuts = calibration["cut"]
-    stage_calibrated = None
+    calibrated = None
     if cuts.notna().all():
-        stage_calibrated = theory_stage(levels, cuts.to_dict()).rename("stage_calibrated")
+        calibrated = classify_stages(requirements, transitions, cuts.to_dict())
         calibrated_status: dict[str, Any] = {"status": "ok"}
     else:
-        missing = [lv for lv, c in cuts.items() if pd.isna(c)]
+        missing = [k for k, c in cuts.items() if pd.isna(c)]
         calibrated_status = {
             "status": "not computed",
-            "reason": f"no calibrated cut for {', '.join(missing)}: the level score is not "
-            "bimodal (see calibrated_thresholds)",
+            "reason": f"no calibrated cut for {', '.join(missing)}: the score is not bimodal "
+            "(see calibrated_thresholds)",
         }
     stages = {"theory": ctx.scores.stage_theory.loc[keep]}
-    if stage_calibrated is not None:
-        stages["calibrated"] = stage_calibrated.loc[keep]
+    if calibrated is not None:
+        stages["calibrated"] = calibrated.stage.loc[keep]
     if reference is not None:
         stages["cluster"] = reference
     comparison = {
@@ -197,14 +212,76 @@ def _threshold_evidence(
         if a in stages and b in stages
     }
     out = {
+        "model": model.id,
         "thresholds": thresholds,
-        "threshold_origin": inst.stage_threshold_origin(),
+        "threshold_origin": _threshold_origin(inst, model),
         "threshold_sensitivity": _grid_records(grid),
         "calibrated_thresholds": _calibration_records(calibration),
         "stage_calibrated": calibrated_status,
         "stage_comparison": comparison,
     }
-    return out, stage_calibrated
+    return out, calibrated
+
+
+def _threshold_origin(inst: Instrument, model: StageModel) -> dict[str, str]:
+    """Where each threshold of ``model`` comes from: the model, the instrument or the default."""
+    levels = inst.stage_rule.thresholds
+    out: dict[str, str] = {}
+    for t in model.transitions:
+        for r in t.requires:
+            level = r.level if r.level is not None else inst.construct(str(r.construct_id)).level
+            if r.threshold is not None or model.threshold is not None:
+                origin = "stage model"
+            elif level is not None and level in levels:
+                origin = "instrument"
+            else:
+                origin = "default"
+            out.setdefault(r.key, origin)
+    return out
+
+
+def _model_comparison(
+    ctx: AnalysisContext, stage_cluster: pd.Series | None, *, keep: pd.Series
+) -> list[dict[str, Any]]:
+    """Every stage model the instrument declares, fitted to the same respondents side by side.
+
+    For each: stage shares, how many profiles break its order (``non_cumulative``), how well its
+    transitions form a cumulative scale (Loevinger's H of "transition met", Mokken) and its
+    agreement with the data-driven stages.
+    """
+    inst = ctx.instrument
+    assert ctx.scores is not None
+    rows = []
+    seeds = np.random.SeedSequence(ctx.options.seed).generate_state(len(inst.stage_model_list()))
+    for i, model in enumerate(inst.stage_model_list()):
+        scores = requirement_scores(ctx.scores.constructs, ctx.scores.levels, model).loc[keep]
+        got = classify_stages(scores, model.transition_keys(), inst.requirement_thresholds(model))
+        counts = got.counts()
+        decided = int((got.status != UNCLASSIFIED).sum())
+        n_non = counts[NON_CUMULATIVE]
+        met = got.met.dropna().astype(int)
+        h = None
+        if met.shape[1] >= 2 and len(met) >= 2 and (met.nunique() > 1).sum() >= 2:
+            h = _num(
+                guttman_scaling(
+                    met.loc[:, met.nunique() > 1], n_boot=0, random_state=int(seeds[i])
+                ).h
+            )
+        row: dict[str, Any] = {
+            "id": model.id,
+            "label": model.label,
+            "default": i == 0,
+            "declared": inst.stage_model_declared,
+            "n_stages": model.n_stages,
+            "counts": counts,
+            "non_cumulative_share": n_non / decided if decided else None,
+            "h_transitions": h,
+            "agreement_with_profiles": None
+            if stage_cluster is None
+            else stage_pair_agreement(got.stage, stage_cluster.loc[keep]),
+        }
+        rows.append(row)
+    return rows
 
 
 def _grid_records(grid: pd.DataFrame) -> list[dict[str, Any]]:
@@ -250,11 +327,19 @@ def _calibration_records(cal: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _stage_counts(stage: pd.Series) -> dict[str, int]:
+def _stage_counts(stage: pd.Series, status: pd.Series | None = None) -> dict[str, int]:
     counts = stage.dropna().astype(int).value_counts().sort_index()
     out = {str(k): int(v) for k, v in counts.items()}
-    out[UNCLASSIFIED] = int(stage.isna().sum())
+    if status is None:
+        out[UNCLASSIFIED] = int(stage.isna().sum())
+    else:
+        out[NON_CUMULATIVE] = int((status == NON_CUMULATIVE).sum())
+        out[UNCLASSIFIED] = int((status == UNCLASSIFIED).sum())
     return out
+
+
+def _num(value: Any) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
 
 
 def _opt(value: Any) -> float | None:
@@ -503,11 +588,63 @@ def stages_section(st: Mapping[str, Any]) -> Any:
                 caption="Respondents by theory stage (rows) and profile.",
             )
         )
+    if st.get("models"):
+        parts.extend(_model_parts(st))
     if st.get("threshold_sensitivity"):
         threshold_parts, threshold_figures = _threshold_parts(st)
         parts.extend(threshold_parts)
         figures.extend(threshold_figures)
     return report.section("stages", "Stages", parts, figures=figures)
+
+
+def _model_parts(st: Mapping[str, Any]) -> list[Any]:
+    """The declared stage models side by side, and the firms whose profile breaks the order."""
+    models = st["models"]
+    default = next(m for m in models if m["default"])
+    intro = (
+        f"The theory stage comes from the stage model '{default['id']}' ({default['label']})"
+        + (
+            ", declared in the instrument file."
+            if default["declared"]
+            else ": the instrument only tags constructs with levels (the 1.0 format), so the "
+            "1.0 cumulative four-level model applies."
+        )
+        + " A firm that meets a later transition in full but not an earlier one breaks the "
+        "model's order: it is counted as non_cumulative (evidence about the theory) and given "
+        "no stage."
+    )
+    rows = []
+    for m in models:
+        counts = m["counts"]
+        stages = " / ".join(str(counts.get(str(k), 0)) for k in range(1, m["n_stages"] + 1))
+        agree = m.get("agreement_with_profiles") or {}
+        share = m.get("non_cumulative_share")
+        rows.append(
+            [
+                f"<b>{report.esc(m['id'])}</b>"
+                + (" (default)" if m["default"] else "")
+                + f"<br><span class='ci'>{report.esc(m['label'])}</span>",
+                stages,
+                f"{counts.get(NON_CUMULATIVE, 0):,}"
+                + ("" if share is None else f" <span class='ci'>({share:.1%})</span>"),
+                f"{counts.get(UNCLASSIFIED, 0):,}",
+                report.fmt(m.get("h_transitions"), 2),
+                report.fmt(agree.get("ari"), 2),
+                report.fmt(agree.get("kappa_linear"), 2),
+            ]
+        )
+    return [
+        "<h3>Stage models</h3>",
+        report.paragraph(intro),
+        report.table(
+            rows,
+            ["Model", "Firms per stage", "Break the order", "Unclassified", "H", "ARI", "κ"],
+            numeric=range(1, 7),
+            caption="Each model on the same firms. H: Loevinger's H of the transitions met "
+            "(≥ .30 a cumulative scale); ARI and κ (linear): agreement with the data-driven "
+            "profiles. Fewer firms breaking the order and higher agreement mean a better fit.",
+        ),
+    ]
 
 
 def _threshold_parts(st: Mapping[str, Any]) -> tuple[list[Any], list[go.Figure]]:
@@ -555,7 +692,7 @@ def _threshold_parts(st: Mapping[str, Any]) -> tuple[list[Any], list[go.Figure]]
     parts.append(
         report.table(
             rows,
-            ["Level", "Rule's threshold", "Data's cut [95% CI]", "Evidence"],
+            ["Requirement", "Rule's threshold", "Data's cut [95% CI]", "Evidence"],
             numeric=(1, 2),
             caption="The data's cut: where a two-component mixture of the level score puts "
             "firms equally likely to be in the developed and the undeveloped group. "

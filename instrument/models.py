@@ -256,8 +256,10 @@ class QuadrantRule(_Frozen):
     """Where the two axes are cut to form quadrants (default: the scale midpoint).
 
     A firm whose axis score lies within ``mixed_band`` of a cut (inclusive) is *mixed* on that
-    axis and gets no quadrant: a tie is never "high". The default band is 1/24 of the scale's
-    range (0.25 on 1–7): one item answer one point off neutral in a four-item score.
+    axis and gets no quadrant: a tie is never "high". The default band is 1/48 of the scale's
+    range (0.125 on 1–7): on scores of three to five items only an exact tie falls in it.
+    Widen it to treat near-ties as mixed too (0.25 on 1–7 also takes in a four-item score one
+    answer off neutral).
     """
 
     control_cut: float | None = None
@@ -335,12 +337,16 @@ class StageModel(_Frozen):
     A firm is at stage *s* when it meets every requirement of the transitions to 2, …, *s* and
     not all of those to *s* + 1. A firm that meets a later transition in full while failing an
     earlier one breaks the declared order and is flagged ``non_cumulative`` (evidence about the
-    theory), never filed at the lower stage.
+    theory), never filed at the lower stage. ``threshold`` is the score at which every
+    requirement of this model counts as in place (unless a requirement sets its own); without
+    it the instrument's level thresholds apply.
     """
 
     id: Identifier
     label: str = Field(min_length=1)
     description: str | None = None
+    threshold: float | None = None
+    threshold_rationale: str | None = None
     stages: tuple[StageTitle, ...] = ()
     transitions: tuple[Transition, ...] = Field(min_length=1)
 
@@ -493,6 +499,14 @@ class Instrument(_Frozen):
         known = {c.id for c in self.constructs}
         levels = set(self.constructs_by_level())
         for mi, model in enumerate(self.stage_models):
+            if model.threshold is not None and not (
+                self.scale.min <= model.threshold <= self.scale.max
+            ):
+                raise LocatedValueError(
+                    f"threshold {model.threshold:g} of stage model '{model.id}' lies outside "
+                    f"the scale {self.scale.min}..{self.scale.max}",
+                    ("stage_models", mi, "threshold"),
+                )
             for ti, transition in enumerate(model.transitions):
                 for ri, req in enumerate(transition.requires):
                     where = ("stage_models", mi, "transitions", ti, "requires", ri)
@@ -673,9 +687,10 @@ class Instrument(_Frozen):
     def requirement_thresholds(self, model: StageModel) -> dict[str, float]:
         """The threshold in force for each score ``model`` reads.
 
-        A requirement's own ``threshold`` wins; otherwise a level requirement takes the level's
-        threshold (:meth:`stage_thresholds`) and a construct requirement the threshold of the
-        construct's level, or the scale-aware default for an untagged construct.
+        A requirement's own ``threshold`` wins, then the model's ``threshold``; otherwise a
+        level requirement takes the level's threshold (:meth:`stage_thresholds`) and a
+        construct requirement the threshold of the construct's level, or the scale-aware
+        default for an untagged construct.
         """
         levels = self.stage_thresholds()
         default = self.scale.point_at(DEVELOPED_SHARE)
@@ -684,6 +699,8 @@ class Instrument(_Frozen):
             for r in t.requires:
                 if r.threshold is not None:
                     value = r.threshold
+                elif model.threshold is not None:
+                    value = model.threshold
                 elif r.level is not None:
                     value = levels[r.level]
                 else:
@@ -715,9 +732,9 @@ class Instrument(_Frozen):
         }
 
     def quadrant_mixed_band(self) -> float:
-        """Half-width of the "mixed" band around each quadrant cut (default range / 24)."""
+        """Half-width of the "mixed" band around each quadrant cut (default range / 48)."""
         band = self.quadrant_rule.mixed_band
-        return (self.scale.max - self.scale.min) / 24 if band is None else float(band)
+        return (self.scale.max - self.scale.min) / 48 if band is None else float(band)
 
     def quadrant_cuts(self) -> tuple[float, float]:
         """(control cut, orientation cut), defaulting to the scale midpoint."""

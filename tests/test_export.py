@@ -122,7 +122,9 @@ def test_sav_reads_back_with_variable_and_value_labels(
         2.0: "Dissemination",
         3.0: "Thought Leadership",
         4.0: "Co-creation",
+        5.0: "Mixed (on a cut)",
     }
+    assert values["stage_status"][1.0] == "classified"
     assert values["stage_theory"][1.0] == smcap_instrument.feedback.stages[1].title
     assert values["flag_straightlining"] == {0.0: "no", 1.0: "yes"}
     assert labels["channels_linkedin"].endswith("– LinkedIn")

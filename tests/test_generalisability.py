@@ -22,6 +22,7 @@ KEYS = [
     "invariance",
     "stage_structure",
     "ordering",
+    "non_cumulative",
     "stability",
     "agreement",
     "quadrants",
@@ -203,3 +204,29 @@ def test_docstring_examples_run() -> None:
 
     outcome = doctest.testmod(analysis.generalisability)
     assert outcome.attempted > 0 and outcome.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("share", "verdict"), [(0.04, "supported"), (0.15, "partly"), (0.30, "not supported")]
+)
+def test_non_cumulative_row_judges_the_share_that_breaks_the_order(
+    share: float, verdict: str
+) -> None:
+    stages = {
+        "status": "ok",
+        "n_profiles": 4,
+        "models": [
+            {
+                "id": "seed001",
+                "default": True,
+                "counts": {"non_cumulative": round(share * 1000)},
+                "non_cumulative_share": share,
+            },
+            {"id": "levels_1_0", "default": False, "counts": {}, "non_cumulative_share": 0.2},
+        ],
+    }
+    row = _by_key({"stages": stages})["non_cumulative"]
+    assert row.verdict == verdict
+    assert f"({share:.1%}) break the order of 'seed001'" in row.value
+    assert "levels_1_0: 20.0%" in row.value
+

@@ -17,7 +17,8 @@ R_FIRST_FIVE = {
     "sim000002": ((4.233333333, 4.000000000, 4.083333333, 4.250), 1, "call_to_action"),
     "sim000003": ((2.783333333, 3.166666667, 2.416666667, 2.750), 1, "call_to_action"),
     "sim000004": ((3.566666667, 3.000000000, 3.833333333, 3.125), 1, "co_creation"),
-    "sim000005": ((6.266666667, 3.583333333, 4.166666667, 5.375), 2, "call_to_action"),
+    # networking developed without dynamic: breaks the order, so no stage (non_cumulative)
+    "sim000005": ((6.266666667, 3.583333333, 4.166666667, 5.375), None, "call_to_action"),
 }
 R_MEDIANS = (5.841666667, 4.166666667, 4.083333333, 3.750000000)
 R_N_COMPLETE = 394  # respondents with all four level scores
@@ -82,3 +83,37 @@ def test_instrument_without_models_gives_construct_scores_only() -> None:
 def test_bad_answers_are_named(smcap_instrument: Instrument, answers: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         respondent_profile(answers, smcap_instrument)
+
+
+def test_next_steps_are_the_capabilities_the_answers_do_not_yet_show(
+    smcap_instrument: Instrument,
+) -> None:
+    # operational developed (6), dynamic at 6 but adaptive at 3, networking low:
+    # stage 2, and the next transition needs dynamic AND adaptive — only adaptive is lacking
+    answers = {}
+    for construct in smcap_instrument.constructs:
+        score = {"operational": 6, "dynamic": 6, "adaptive": 3, "networking": 2}.get(
+            construct.level or "", 4
+        )
+        for item in construct.items:
+            answers[item.id] = 8 - score if item.reverse else score
+    profile = respondent_profile(answers, smcap_instrument)
+    assert profile.stage == 2 and profile.stage_status == "classified"
+    adaptive = {c.id for c in smcap_instrument.constructs if c.level == "adaptive"}
+    assert {step.construct for step in profile.next_steps} == adaptive
+    assert all(step.score == 3 and step.threshold == 5 for step in profile.next_steps)
+    assert profile.stage_margin == pytest.approx(1.0)  # operational is 1 above its cut
+
+
+def test_a_profile_that_breaks_the_order_gets_no_stage(smcap_instrument: Instrument) -> None:
+    answers = {}
+    for construct in smcap_instrument.constructs:
+        score = 3 if construct.level == "operational" else 6
+        for item in construct.items:
+            answers[item.id] = 8 - score if item.reverse else score
+    profile = respondent_profile(answers, smcap_instrument)
+    assert profile.stage is None and profile.stage_status == "non_cumulative"
+    # the next steps are the missing basics, not more of what is there
+    assert {s.construct for s in profile.next_steps} == {
+        c.id for c in smcap_instrument.constructs if c.level == "operational"
+    }

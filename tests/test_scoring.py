@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis.scoring import (
+    STAGE_TRANSITIONS,
+    classify_stages,
     construct_scores,
     keyed_items,
     quadrant,
@@ -64,9 +66,9 @@ def test_missing_item_column_is_named(mini: Instrument) -> None:
 @pytest.mark.parametrize(
     ("levels", "stage"),
     [
-        ((4.9, 6, 6, 6), 1),  # operational missing: stage 1 whatever comes later
-        ((5.0, 4, 6, 6), 2),  # at the threshold counts as developed
-        ((6, 6, 4.99, 6), 2),  # dynamic AND adaptive are needed
+        ((4.9, 6, 4, 4), 1),  # operational not developed: stage 1
+        ((5.0, 4, 6, 4), 2),  # at the threshold counts as developed
+        ((6, 6, 4.99, 4), 2),  # dynamic AND adaptive are needed
         ((6, 6, 6, 4), 3),
         ((6, 6, 6, 6), 4),
     ],
@@ -74,6 +76,38 @@ def test_missing_item_column_is_named(mini: Instrument) -> None:
 def test_theory_stage_rule(levels: tuple[float, ...], stage: int) -> None:
     frame = pd.DataFrame([levels], columns=list(THRESHOLDS))
     assert theory_stage(frame, THRESHOLDS).iloc[0] == stage
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [
+        (4, 6, 6, 6),  # everything but the operational basics: not "stage 1"
+        (5.0, 4, 6, 6),  # networking without dynamic
+    ],
+)
+def test_profiles_that_break_the_order_are_flagged_not_filed_low(
+    levels: tuple[float, ...],
+) -> None:
+    frame = pd.DataFrame([levels], columns=list(THRESHOLDS))
+    got = classify_stages(frame, STAGE_TRANSITIONS, THRESHOLDS)
+    assert got.status.iloc[0] == "non_cumulative"
+    assert pd.isna(got.stage.iloc[0]) and pd.isna(got.margin.iloc[0])
+    assert got.counts()["non_cumulative"] == 1
+
+
+def test_stage_margin_is_the_distance_to_the_nearest_deciding_cut() -> None:
+    frame = pd.DataFrame(
+        [(5.5, 6.5, 5.2, 3.0), (6.0, 4.9, 2.0, 2.0), (3.0, 3.0, 3.0, 3.0)],
+        columns=list(THRESHOLDS),
+    )
+    got = classify_stages(frame, STAGE_TRANSITIONS, THRESHOLDS)
+    assert got.stage.tolist() == [3, 2, 1]
+    # stage 3: adaptive is 0.2 above its cut, networking 2.0 below: 0.2 decides
+    # stage 2: to reach 3 both dynamic (0.1 short) and adaptive (3.0 short) must rise: 3.0;
+    #          operational is 1.0 above: the margin is 1.0
+    # stage 1: operational is 2.0 short
+    assert got.margin.round(6).tolist() == [0.2, 1.0, 2.0]
+    assert got.met.astype(bool).values.tolist()[0] == [True, True, False]
 
 
 def test_theory_stage_is_unclassified_when_any_level_is_missing() -> None:
@@ -93,6 +127,26 @@ def test_quadrants_follow_seed_002_figure_2() -> None:
     got = quadrant(axes, control_cut=4, orientation_cut=4).tolist()
     assert got[:4] == ["call_to_action", "dissemination", "thought_leadership", "co_creation"]
     assert pd.isna(got[4])
+
+
+def test_a_tie_at_the_cut_is_mixed_never_high() -> None:
+    axes = pd.DataFrame({"control": [4.0, 4.25, 4.26, 6], "orientation": [6, 6, 6, 4.0]})
+    assert quadrant(axes, control_cut=4, orientation_cut=4).tolist() == [
+        "mixed",
+        "co_creation",
+        "co_creation",
+        "mixed",
+    ]
+    banded = quadrant(axes, control_cut=4, orientation_cut=4, band=0.25).tolist()
+    assert banded == ["mixed", "mixed", "co_creation", "mixed"]
+
+
+def test_all_neutral_respondent_is_mixed_not_co_creation(smcap_instrument: Instrument) -> None:
+    neutral = pd.DataFrame([dict.fromkeys(smcap_instrument.item_ids, 4)])
+    scores = score_respondents(neutral, smcap_instrument)
+    assert scores.quadrant.iloc[0] == "mixed"
+    assert scores.quadrant_margin.iloc[0] == 0.0
+    assert scores.stage_theory.iloc[0] == 1 and scores.stage_status.iloc[0] == "classified"
 
 
 def test_score_respondents_on_simulated_data(smcap_instrument: Instrument, sim_1200) -> None:

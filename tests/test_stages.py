@@ -138,7 +138,8 @@ def test_large_samples_are_fitted_and_resampled_on_capped_subsamples(
     # every respondent with scores is still assigned, and agreement uses all of them
     complete = scores.levels.notna().all(axis=1)
     assert result.stage_cluster[complete].notna().all()
-    assert result.agreement is not None and result.agreement.n == result.n_used
+    # firms whose profile breaks the order have no theory stage to compare
+    assert result.agreement is not None and result.agreement.n < result.n_used
     section = result.to_dict()
     assert (section["n_fitted"], section["n_stability"]) == (600, 300)
     with pytest.raises(ValueError, match="max_fit_n must be at least 100"):

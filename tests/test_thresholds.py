@@ -99,7 +99,7 @@ def test_sensitivity_grid_moves_every_threshold_and_clips_to_the_scale() -> None
             "operational": [6, 6, 4.6, 3],
             "dynamic": [6, 4.6, 4.6, 3],
             "adaptive": [6, 5, 4.6, 3],
-            "networking": [4.6, 5, 4.6, 3],
+            "networking": [4.6, 4.6, 4.6, 3],
         }
     )
     thresholds = dict.fromkeys(levels.columns, 5.0)
@@ -283,7 +283,8 @@ def test_a_firm_missing_a_level_gets_no_stage_of_any_kind(
     table = pd.read_csv(tmp_path / "assignments.csv", dtype=str, keep_default_na=False)
     for col in ("stage_theory", "stage_cluster"):
         assert (table[col].iloc[:3] == "unclassified").all(), col
-        assert table[col].isin(["1", "2", "3", "4", "unclassified"]).all(), col
+        labels = ["1", "2", "3", "4", "unclassified", "non_cumulative"]
+        assert table[col].isin(labels).all(), col
         assert (table[col] != "").all()
     classified = result.results["stages"]["classified"]
     assert classified["theory"]["unclassified"] >= 3

@@ -19,9 +19,24 @@ if stage_text is not None:
     st.subheader(f"Your estimated stage – {stage_text.title}")
     st.markdown("**What this stage often looks like**")
     st.markdown("\n".join(f"- {line}" for line in stage_text.looks_like))
-    if stage_text.next_steps:
-        st.markdown("**Next steps that help firms move on**")
-        st.markdown("\n".join(f"- {line}" for line in stage_text.next_steps))
+elif profile.stage_status == "non_cumulative":
+    st.subheader("Your estimated stage – an unusual profile")
+    st.write(
+        "Your answers show capabilities that firms usually build late, without some that "
+        "they usually build first. The stage model does not place such a profile at one "
+        "stage, and that is a finding in itself: it is one of the things this study tests."
+    )
+if profile.next_steps:
+    st.markdown("**Capabilities your answers do not show yet – the next ones to build**")
+    st.markdown(
+        "\n".join(
+            f"- **{step.label}**" + (f": {step.advice}" if step.advice else "")
+            for step in profile.next_steps
+        )
+    )
+elif stage_text is not None and stage_text.next_steps:
+    st.markdown("**Next steps that help firms move on**")
+    st.markdown("\n".join(f"- {line}" for line in stage_text.next_steps))
 
 if len(profile.levels):
     st.subheader("Your capability levels")
@@ -39,6 +54,13 @@ if len(profile.levels):
     st.caption(caption)
 
 quadrant_text = feedback.quadrants.get(profile.quadrant) if profile.quadrant else None
+if profile.quadrant == "mixed":
+    st.subheader("Your social media strategy – between strategies")
+    st.write(
+        "Your answers sit on the line between a centralised and a decentralised way of "
+        "creating content, or between reaching new contacts and deepening existing "
+        "relationships. Firms usually lean clearly one way on each."
+    )
 if quadrant_text is not None:
     st.subheader(f"Your social media strategy – {quadrant_text.title}")
     st.write(quadrant_text.summary)

@@ -25,20 +25,25 @@ levels <- sapply(c("operational", "dynamic", "adaptive", "networking"),
                  function(l) group_mean("level", l))
 axes <- sapply(c("control", "orientation"), function(a) group_mean("axis", a))
 
-th <- unlist(inst$stage_rule$thresholds)
+# default threshold: two thirds of the way up the scale, unless the file sets one
+th <- setNames(rep(lo + 2 / 3 * (hi - lo), 4), colnames(levels))
+given <- unlist(inst$stage_rule$thresholds)
+th[names(given)] <- given
+transitions <- list("operational", c("dynamic", "adaptive"), "networking")
 stage <- apply(levels, 1, function(l) {
-  if (is.na(l["operational"])) return(NA)
-  if (l["operational"] < th["operational"]) return(1)
-  if (any(is.na(l[c("dynamic", "adaptive")]))) return(NA)
-  if (any(l[c("dynamic", "adaptive")] < th[c("dynamic", "adaptive")])) return(2)
-  if (is.na(l["networking"])) return(NA)
-  if (l["networking"] < th["networking"]) return(3)
-  4
+  if (any(is.na(l))) return(NA)                       # unclassified
+  met <- vapply(transitions, function(t) all(l[t] >= th[t]), TRUE)
+  s <- 1 + sum(cumprod(met))
+  if (s <= length(met) && any(met[s:length(met)])) return(NA)  # breaks the order
+  s
 })
 mid <- (lo + hi) / 2
-quad <- ifelse(axes[, "control"] >= mid,
-               ifelse(axes[, "orientation"] >= mid, "co_creation", "thought_leadership"),
-               ifelse(axes[, "orientation"] >= mid, "dissemination", "call_to_action"))
+band <- (hi - lo) / 48                                # a tie is mixed, never "high"
+side <- function(x) ifelse(abs(x - mid) <= band, NA, x > mid)
+dec <- side(axes[, "control"]); rel <- side(axes[, "orientation"])
+quad <- ifelse(is.na(dec) | is.na(rel), "mixed",
+               ifelse(dec, ifelse(rel, "co_creation", "thought_leadership"),
+                      ifelse(rel, "dissemination", "call_to_action")))
 
 options(digits = 10)
 cat("first five respondents:\n")
