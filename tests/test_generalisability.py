@@ -229,4 +229,3 @@ def test_non_cumulative_row_judges_the_share_that_breaks_the_order(
     assert row.verdict == verdict
     assert f"({share:.1%}) break the order of 'seed001'" in row.value
     assert "levels_1_0: 20.0%" in row.value
-
