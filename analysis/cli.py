@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from instrument import Instrument, InstrumentError, load_instrument
+from instrument import Instrument, InstrumentError, StageModel, load_instrument
 from instrument.codebook import codebook, codebook_markdown
 
 
@@ -166,19 +166,51 @@ def summarise_instrument(inst: Instrument) -> str:
 
 
 def _threshold_lines(inst: Instrument) -> list[str]:
-    """The stage rule's thresholds in force, and where each comes from."""
+    """The stage models with every transition, its requirements, thresholds and sources."""
     if not inst.has_stage_model:
         return []
-    origin = inst.stage_threshold_origin()
-    lines = ["  a level counts as developed at a score of at least:"]
-    for level, value in inst.stage_thresholds().items():
+    models = inst.stage_model_list()
+    lines: list[str] = []
+    for i, model in enumerate(models):
         where = (
-            "set in the instrument"
-            if origin[level] == "instrument"
-            else f"default: two thirds of the way up the {inst.scale.min}–{inst.scale.max} scale"
+            "declared in the file"
+            if inst.stage_model_declared
+            else "implied: the file only tags constructs with levels (the 1.0 format)"
         )
-        lines.append(f"    {level:<12} {value:.2f}  ({where})")
+        role = "default" if i == 0 else "alternative"
+        lines += ["", f"stage model '{model.id}' ({role}, {where}):", f"  {model.label}"]
+        thresholds = inst.requirement_thresholds(model)
+        origin = _origin_text(inst, model)
+        for t in model.transitions:
+            head = f"  stage {t.to - 1} → {t.to} needs"
+            lines.append(head + (f"   [{t.source.cite()}]" if t.source else ""))
+            for r in t.requires:
+                cite = f"   {r.source.cite()}" if r.source else ""
+                lines.append(f"    {r.key:<22} ≥ {thresholds[r.key]:.2f} ({origin[r.key]}){cite}")
+        if model.threshold_rationale and i == 0:
+            lines.append(
+                f"  why {model.threshold:g}: {' '.join(model.threshold_rationale.split())}"
+            )
     return lines
+
+
+def _origin_text(inst: Instrument, model: StageModel) -> dict[str, str]:
+    levels = inst.stage_rule.thresholds
+    span = f"{inst.scale.min}–{inst.scale.max}"
+    out: dict[str, str] = {}
+    for t in model.transitions:
+        for r in t.requires:
+            level = r.level if r.level is not None else inst.construct(str(r.construct_id)).level
+            if r.threshold is not None:
+                text = "set for this requirement"
+            elif model.threshold is not None:
+                text = "set by the model"
+            elif level is not None and level in levels:
+                text = f"the instrument's {level} threshold"
+            else:
+                text = f"default: two thirds of the way up the {span} scale"
+            out.setdefault(r.key, text)
+    return out
 
 
 def _cmd_codebook(args: argparse.Namespace) -> int:

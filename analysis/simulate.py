@@ -33,6 +33,62 @@ PRODUCT_SHARE: dict[str, float] = {
 }
 
 
+def construct_onset(instrument: Instrument) -> dict[str, int]:
+    """The stage from which each capability construct is developed, by the default model.
+
+    A construct the model requires at the transition to stage *s* is developed from stage *s*
+    on; a level requirement (the 1.0 model) applies to every construct of that level. Capability
+    constructs the model does not mention follow their level's :data:`ONSET`.
+
+    Examples
+    --------
+    >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
+    >>> onset = construct_onset(load_instrument(DEFAULT_INSTRUMENT))
+    >>> onset["network_development"], onset["network_management"]
+    (3, 4)
+    """
+    out = {c.id: ONSET[c.level] for c in instrument.constructs if c.level is not None}
+    model = instrument.stage_model
+    if model is None:
+        return out
+    by_level = instrument.constructs_by_level()
+    for transition in model.transitions:
+        for req in transition.requires:
+            members = (
+                [str(req.construct_id)]
+                if req.construct_id is not None
+                else [c.id for c in by_level.get(req.level, ())]  # type: ignore[arg-type]
+            )
+            for cid in members:
+                out[cid] = transition.to
+    return out
+
+
+def _level_latent(latent: dict[str, np.ndarray], instrument: Instrument, level: str) -> np.ndarray:
+    """A level's latent score: its own (null model) or the mean of its constructs' latents."""
+    if level in latent:
+        return latent[level]
+    members = [c.id for c in instrument.constructs if c.level == level]
+    return np.mean([latent[c] for c in members], axis=0)
+
+
+def _construct_thresholds(instrument: Instrument, developed_at: float | None) -> dict[str, float]:
+    """The cut each capability construct's true score is placed around."""
+    levels = instrument.stage_thresholds()
+    out = {c.id: levels[c.level] for c in instrument.constructs if c.level is not None}
+    model = instrument.stage_model
+    if model is not None:
+        by_level = instrument.constructs_by_level()
+        for key, value in instrument.requirement_thresholds(model).items():
+            if key in out:
+                out[key] = value
+            elif key in by_level:
+                out.update({c.id: value for c in by_level[key]})  # type: ignore[index]
+    if developed_at is not None:
+        out = dict.fromkeys(out, float(developed_at))
+    return out
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """Parameters of the generative model (defaults are the documented model).
@@ -61,7 +117,8 @@ class SimulationConfig:
         listwise deletion keeps about ``1 - skipper_rate`` of the rows).
     developed_at : float, optional
         The true boundary between undeveloped and developed levels on the scale (the point the
-        gaps are measured from). Default: the instrument's stage threshold of each level, so
+        gaps are measured from). Default: the threshold of each construct in the default stage
+        model (its level threshold for the 1.0 model), so
         the stage rule and the truth share one cut. Setting it elsewhere simulates firms whose
         real boundary is not where the theory's rule puts it.
     """
@@ -198,15 +255,20 @@ def simulate(
         probs = np.asarray(cfg.stage_probs, dtype=float)
         stage = rng.choice(4, size=n, p=probs / probs.sum()) + 1
         person = rng.normal(0.0, cfg.person_sd, n)
+        level_noise = {lv: rng.normal(0.0, cfg.level_sd, n) for lv in LEVELS}
+        onset = construct_onset(instrument)
+        cut = _construct_thresholds(instrument, cfg.developed_at)
         latent_level = {}
-        for lv in LEVELS:
-            onset = ONSET[lv]
-            developed = stage >= onset
+        for construct in instrument.constructs:
+            if construct.level is None:
+                continue
+            start = onset[construct.id]
+            developed = stage >= start
             shift = np.where(
-                developed, cfg.below_gap + cfg.above_gap + cfg.growth * (stage - onset), 0.0
+                developed, cfg.below_gap + cfg.above_gap + cfg.growth * (stage - start), 0.0
             )
-            latent_level[lv] = (
-                thresholds[lv] - cfg.below_gap + shift + person + rng.normal(0.0, cfg.level_sd, n)
+            latent_level[construct.id] = (
+                cut[construct.id] - cfg.below_gap + shift + person + level_noise[construct.level]
             )
         maturity = stage + person
         maturity_std = (stage - 2.5) / 1.1 + person
@@ -229,7 +291,7 @@ def simulate(
     generic = maturity_std * 0.5
     for construct in instrument.constructs:
         if construct.level is not None:
-            base = latent_level[construct.level]
+            base = latent_level[construct.id if construct.id in latent_level else construct.level]
         elif construct.axis == "control":
             base = decentral
         elif construct.axis == "orientation":
@@ -311,7 +373,10 @@ def simulate(
             "respondent_id": ids,
             "stage": pd.array(np.where(stage > 0, stage, None), dtype="Int64"),
             "maturity": np.round(maturity, 4),
-            **{f"latent_{lv}": np.round(latent_level[lv], 4) for lv in LEVELS},
+            **{
+                f"latent_{lv}": np.round(_level_latent(latent_level, instrument, lv), 4)
+                for lv in LEVELS
+            },
             "latent_control": np.round(decentral, 4),
             "latent_orientation": np.round(relational, 4),
             "quadrant": quadrant,

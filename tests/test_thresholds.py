@@ -79,8 +79,8 @@ def test_instrument_check_prints_the_thresholds_in_force(
     path.write_text(leveled_yaml(5, "stage_rule:\n  thresholds: {networking: 4.0}\n"))
     assert main(["instrument", "check", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "dynamic      3.67  (default: two thirds of the way up the 1–5 scale)" in out
-    assert "networking   4.00  (set in the instrument)" in out
+    assert "dynamic                ≥ 3.67 (default: two thirds of the way up the 1–5 scale)" in out
+    assert "networking             ≥ 4.00 (the instrument's networking threshold)" in out
 
 
 def test_instrument_check_without_levels_prints_no_thresholds(
@@ -89,7 +89,7 @@ def test_instrument_check_without_levels_prints_no_thresholds(
     path = tmp_path / "mini.yaml"
     path.write_text(MINIMAL_YAML)
     assert main(["instrument", "check", str(path)]) == 0
-    assert "developed at" not in capsys.readouterr().out
+    assert "stage model '" not in capsys.readouterr().out
 
 
 # ------------------------------------------------------------------- sensitivity grid
