@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from analysis.cli import summarise_instrument
-from instrument import LEVELS, Instrument, load_instrument
+from instrument import LEVELS, Instrument
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTRUMENT_2_0 = ROOT / "instrument" / "smcap-b2b-2.0.yaml"
 SEEDS_DIR = ROOT.parent / "shared" / "seeds"
 SEED_GLOBS = ("001_*.txt", "002_*.txt")
 
@@ -45,8 +44,8 @@ QUADRANT_CREDIT = "Cartwright, Davies & Archer-Brown 2021"
 
 
 @pytest.fixture(scope="module")
-def inst() -> Instrument:
-    return load_instrument(INSTRUMENT_2_0)
+def inst(instrument_2_0: Instrument) -> Instrument:
+    return instrument_2_0
 
 
 def test_identity_and_size(inst: Instrument) -> None:
