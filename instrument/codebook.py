@@ -21,6 +21,7 @@ CODEBOOK_COLUMNS: tuple[str, ...] = (
     "values",
     "page",
     "source",
+    "validates",
 )
 
 
@@ -41,7 +42,9 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
         labels for its items); ``values`` lists answer options as ``value = label`` pairs, or
         the expected answer of an attention check. A Likert item's values end with the
         don't-know code when the scale has one, e.g. ``99 = Don't know / not applicable
-        (missing)``.
+        (missing)``. For background questions ``role`` is what the question measures (e.g.
+        ``firm_size``, ``informant``) and ``validates`` names the stage or axis a non-scored
+        indicator is compared with.
 
     Examples
     --------
@@ -78,6 +81,7 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
                 "role": q.measures or "",
                 "values": values,
                 "page": page_of.get(q.id, ""),
+                "validates": q.validates or "",
             }
         )
     for c in instrument.constructs:

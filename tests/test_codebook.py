@@ -45,3 +45,19 @@ def test_without_a_code_no_dont_know_is_listed(smcap_instrument: Instrument) -> 
     table = codebook(smcap_instrument).set_index("variable")
     assert table.loc["op_ai_1", "values"].endswith("7 = Strongly agree")
     assert "Don't know" not in codebook_markdown(smcap_instrument)
+
+
+def test_background_questions_carry_what_they_measure_or_validate(cb2) -> None:
+    informant = cb2.loc["sm_involvement"]
+    assert informant["role"] == "informant" and informant["validates"] == ""
+    assert informant["values"].startswith("decide = I make or share the final decisions; ")
+    validators = cb2[cb2["validates"] != ""]
+    assert set(validators.loc[validators["validates"] == "stage"].index) >= {
+        "active_channels",
+        "content_creator",
+        "dialogue_share",
+    }
+    assert "orientation" in set(validators["validates"])
+    assert (validators["kind"] == "firmographic (single)").all()
+    assert cb2.loc["employees", "role"] == "firm_size"
+    assert (cb2.loc[cb2["kind"] == "likert", "validates"] == "").all()

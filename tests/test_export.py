@@ -215,3 +215,21 @@ def test_sav_labels_dont_know_and_declares_it_user_missing(
 def test_without_a_code_nothing_is_user_missing(smcap_instrument: Instrument) -> None:
     spss = spss_data(pd.DataFrame({"op_ai_1": [1, 7]}), smcap_instrument)
     assert spss.missing_values == {} and 99.0 not in spss.value_labels["op_ai_1"]
+
+
+def test_informant_and_validator_questions_export_with_their_labels(
+    instrument_2_0: Instrument, tmp_path: Path
+) -> None:
+    ids = [q.id for q in instrument_2_0.firmographics if q.validates or q.measures == "informant"]
+    assert len(ids) >= 5
+    frame = pd.DataFrame(
+        {qid: [instrument_2_0.firmographic(qid).options[-1].value, None] for qid in ids}
+    )
+    data, meta = read_sav(sav_bytes(frame, instrument_2_0), tmp_path)
+    for qid in ids:
+        q = instrument_2_0.firmographic(qid)
+        assert meta.column_names_to_labels[qid] == q.text
+        assert meta.variable_value_labels[qid] == {
+            float(k): o.label for k, o in enumerate(q.options, start=1)
+        }
+        assert data[qid].iloc[0] == len(q.options) and pd.isna(data[qid].iloc[1])
