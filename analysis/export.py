@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -173,6 +173,8 @@ class SpssData:
     renamed : dict
         Original column name → SPSS variable name, for columns whose name SPSS does not
         accept (and multiple-choice answers split into one 0/1 variable per option).
+    missing_values : dict
+        Variable name → its user-missing values (the don't-know code of Likert items).
     """
 
     data: pd.DataFrame
@@ -180,6 +182,7 @@ class SpssData:
     value_labels: dict[str, dict[float, str]]
     measures: dict[str, str]
     renamed: dict[str, str]
+    missing_values: dict[str, list[float]] = field(default_factory=dict)
 
 
 def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
@@ -197,18 +200,29 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
     -------
     SpssData
         See the class. Likert items and attention checks: the scale points with the scale's
-        labels, the item text as variable label. Single-choice questions: codes 1..k in the
-        order of the options (answers that are not options get the next codes, labelled with
-        themselves). Multiple-choice questions: one 0/1 variable ``<question>_<option>`` per
-        option. Scores: the construct's label; ``stage_*``: stage numbers (with the
-        instrument's stage titles); ``stage_status``: its codes; ``quadrant``: codes 1–4, 5 for
-        mixed; ``flag_*``, ``flagged`` and
-        ``is_demo``: 0/1 labelled no/yes. Date-times become SPSS date-times (UTC).
+        labels (a construct's own point labels for its items), the item text as variable
+        label; with a don't-know code on the scale, Likert items also label the code and
+        declare it user-missing, so that SPSS leaves it out of statistics. Single-choice
+        questions: codes 1..k in the order of the options (answers that are not options get
+        the next codes, labelled with themselves). Multiple-choice questions: one 0/1
+        variable ``<question>_<option>`` per option. Scores: the construct's label;
+        ``stage_*``: stage numbers (with the instrument's stage titles); ``stage_status``: its
+        codes; ``quadrant``: codes 1–4, 5 for mixed; ``flag_*``, ``flagged`` and ``is_demo``:
+        0/1 labelled no/yes. Date-times become SPSS date-times (UTC).
     """
     inst = instrument
     scale_labels = {
         float(p): lbl for p, lbl in zip(inst.scale.points, inst.scale.labels, strict=True)
     }
+    dk = inst.scale.dont_know
+    item_labels: dict[str, dict[float, str]] = {}
+    for c in inst.constructs:
+        points = scale_labels
+        if c.labels is not None:
+            points = {float(p): lbl for p, lbl in zip(inst.scale.points, c.labels, strict=True)}
+        if dk is not None:
+            points = {**points, float(dk.code): dk.label}
+        item_labels.update(dict.fromkeys((i.id for i in c.items), points))
     items = {i.id: i.text for c in inst.constructs for i in c.items}
     checks = {a.id: a.text for a in inst.attention_checks}
     questions = {q.id: q for q in inst.firmographics}
@@ -221,6 +235,7 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
     values: dict[str, dict[float, str]] = {}
     measures: dict[str, str] = {}
     renamed: dict[str, str] = {}
+    missing_values: dict[str, list[float]] = {}
     taken: set[str] = set()
 
     def add(
@@ -230,6 +245,7 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
         value_labels: Mapping[float, str] | None = None,
         measure: str = "scale",
         name: str | None = None,
+        user_missing: list[float] | None = None,
     ) -> None:
         var = _spss_name(name or original, taken)
         if var != original:
@@ -240,13 +256,23 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
         if value_labels:
             values[var] = {k: _clip(v, _VALUE_LABEL_BYTES) for k, v in value_labels.items()}
         measures[var] = measure
+        if user_missing:
+            missing_values[var] = user_missing
 
     for column in frame.columns:
         col = str(column)
         series = frame[column]
-        if col in items or col in checks:
-            text = items.get(col) or checks[col]
-            add(col, _numeric(series, col), text, scale_labels, "ordinal")
+        if col in items:
+            add(
+                col,
+                _numeric(series, col),
+                items[col],
+                item_labels[col],
+                "ordinal",
+                user_missing=[float(dk.code)] if dk is not None else None,
+            )
+        elif col in checks:
+            add(col, _numeric(series, col), checks[col], scale_labels, "ordinal")
         elif col in questions and questions[col].type == "single":
             q = questions[col]
             codes, code_labels = _codes(series, [(o.value, o.label) for o in q.options])
@@ -307,13 +333,15 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
             text = series.astype(object).where(series.notna(), None)
             add(col, text, None, None, "nominal")
     data = pd.DataFrame(columns, index=frame.index)
-    return SpssData(data, labels, values, measures, renamed)
+    return SpssData(data, labels, values, measures, renamed, missing_values)
 
 
 def sav_bytes(frame: pd.DataFrame, instrument: Instrument, *, file_label: str = "") -> bytes:
     """Clean data as the bytes of an SPSS ``.sav`` file with labels (:func:`spss_data`).
 
-    Read it back with ``pyreadstat.read_sav`` (Python), ``haven::read_sav`` (R) or SPSS.
+    Read it back with ``pyreadstat.read_sav`` (Python), ``haven::read_sav`` (R) or SPSS. The
+    don't-know code of Likert items is a user-missing value: SPSS leaves it out of
+    statistics; ``read_sav`` gives it as missing unless asked for ``user_missing=True``.
     """
     import pyreadstat  # only here: the CSV helpers above are used where no .sav is written
 
@@ -327,6 +355,7 @@ def sav_bytes(frame: pd.DataFrame, instrument: Instrument, *, file_label: str = 
             column_labels=spss.column_labels,
             variable_value_labels=spss.value_labels,
             variable_measure=spss.measures,
+            missing_ranges=spss.missing_values or None,
         )
         return path.read_bytes()
 

@@ -794,6 +794,7 @@ def _header(ctx: AnalysisContext) -> dict[str, Any]:
         },
         "n_respondents": len(ctx.analysed),
         "n_respondents_total": ctx.responses.n_respondents,
+        "dont_know": _dont_know_summary(ctx.responses),
         "seed": ctx.options.seed,
         "options": {
             "group": ctx.options.group,
@@ -803,6 +804,23 @@ def _header(ctx: AnalysisContext) -> dict[str, Any]:
             "drop_small_groups": ctx.options.drop_small_groups,
         },
         "software": software_versions(),
+    }
+
+
+def _dont_know_summary(validated: ValidatedResponses) -> dict[str, Any]:
+    """The scale's don't-know code and how often it was given (all respondents, per item).
+
+    ``code`` and ``label`` are ``None`` and ``items`` is empty when the scale has no code.
+    """
+    dk = validated.instrument.scale.dont_know
+    counts = validated.dont_know_counts()
+    given = validated.dont_know
+    return {
+        "code": None if dk is None else dk.code,
+        "label": None if dk is None else dk.label,
+        "n_answers": int(counts.sum()),
+        "n_respondents": 0 if given is None else int(given.any(axis=1).sum()),
+        "items": {str(item): int(n) for item, n in counts.items()},
     }
 
 

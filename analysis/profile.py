@@ -104,8 +104,9 @@ def respondent_profile(
     Parameters
     ----------
     answers : mapping
-        Item id → answer on the instrument's scale. Other keys (background questions,
-        attention checks) are ignored; items not present count as missing.
+        Item id → answer on the instrument's scale, or the scale's don't-know code (which
+        counts as missing). Other keys (background questions, attention checks) are ignored;
+        items not present count as missing.
     instrument : Instrument
         Supplies keys, levels, axes, thresholds and cuts.
     min_answered : float, default 0.5
@@ -119,7 +120,8 @@ def respondent_profile(
     Raises
     ------
     ValueError
-        When an item answer is not a number on the instrument's scale (names the item).
+        When an item answer is neither a number on the instrument's scale nor the don't-know
+        code (names the item).
 
     Notes
     -----
@@ -135,6 +137,7 @@ def respondent_profile(
     (4, 'co_creation', 7.0, ())
     """
     scale = instrument.scale
+    dont_know = scale.dont_know.code if scale.dont_know is not None else None
     row: dict[str, float] = {}
     for item_id in instrument.item_ids:
         value = answers.get(item_id)
@@ -143,9 +146,13 @@ def respondent_profile(
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"answers[{item_id!r}]: expected a number, got {value!r}")
+        if value == dont_know:
+            row[item_id] = float("nan")
+            continue
         if not scale.min <= value <= scale.max:
+            code = f" or the don't-know code {dont_know}" if dont_know is not None else ""
             raise ValueError(
-                f"answers[{item_id!r}]: {value} is outside the scale {scale.min}..{scale.max}"
+                f"answers[{item_id!r}]: {value} is outside the scale {scale.min}..{scale.max}{code}"
             )
         row[item_id] = float(value)
     scores = score_respondents(
@@ -229,7 +236,8 @@ def sample_levels(responses: pd.DataFrame, instrument: Instrument) -> SampleLeve
     Parameters
     ----------
     responses : DataFrame
-        One row per respondent with a column per item id (other columns ignored).
+        One row per respondent with a column per item id (other columns ignored); the
+        don't-know code counts as missing.
     instrument : Instrument
         The instrument the responses answer.
 

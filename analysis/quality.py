@@ -17,7 +17,7 @@ from scipy import stats
 
 from analysis.correlation import nearest_positive_definite, pairwise_moments
 from analysis.linalg import DEPENDENCY_WEIGHT, RankDiagnosis, rank_diagnosis
-from analysis.scoring import keyed_items
+from analysis.scoring import keyed_items, likert_answers
 from instrument import Instrument
 
 #: Columns accepted as the total survey duration in seconds when there are no page timings.
@@ -373,7 +373,7 @@ def quality_flags(
     """
     rules = thresholds or QualityThresholds()
     item_ids = list(instrument.item_ids)
-    raw = responses[item_ids].astype(float)
+    raw = likert_answers(responses, instrument)
     n_items = len(item_ids)
     out = pd.DataFrame(index=responses.index)
     out["n_answered"] = raw.notna().sum(axis=1)

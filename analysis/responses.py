@@ -13,7 +13,10 @@ The rules:
   are left out and constructs with fewer than two remaining items are skipped.
 * **Cells** — item and attention-check answers must be numbers on the scale; empty cells (and
   pandas' usual missing markers such as ``NA``) are missing answers. Non-integer values inside
-  the scale are accepted (e.g. averaged ratings).
+  the scale are accepted (e.g. averaged ratings). When the scale has a don't-know code
+  (``scale.dont_know``), that code is also accepted in item columns (not in attention checks):
+  it becomes a missing answer for the analysis, and the answers are counted per item and
+  reported in a warning.
 * **Respondents** — ids must be present and unique. A CFA needs at least
   :func:`minimum_respondents` respondents: one more than the number of items (otherwise the item
   covariance matrix cannot be inverted) and never fewer than 50 (below that, maximum-likelihood
@@ -42,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from instrument import Instrument
+from instrument import DontKnow, Instrument
 
 #: The id column used when none is named.
 DEFAULT_ID_COLUMN = "respondent_id"
@@ -82,6 +85,10 @@ class ValidatedResponses:
         The grouping column, when one was checked.
     warnings : tuple of str
         Problems the analysis works around, in plain language.
+    dont_know : DataFrame or None
+        True where a respondent gave the scale's don't-know code to an analysed item (indexed
+        and labelled like the items of ``data``, where those cells are missing); ``None`` when
+        the scale has no don't-know code.
     """
 
     data: pd.DataFrame
@@ -92,6 +99,7 @@ class ValidatedResponses:
     skipped_constructs: tuple[str, ...] = ()
     group: str | None = None
     warnings: tuple[str, ...] = ()
+    dont_know: pd.DataFrame | None = None
 
     @property
     def item_ids(self) -> tuple[str, ...]:
@@ -106,6 +114,26 @@ class ValidatedResponses:
     def items(self) -> pd.DataFrame:
         """The raw (not reverse-keyed) answers to the analysed Likert items."""
         return self.data.loc[:, list(self.item_ids)]
+
+    def dont_know_counts(self) -> pd.Series:
+        """Don't-know answers per analysed item (item id → count; empty without a code)."""
+        if self.dont_know is None:
+            return pd.Series(dtype="int64", name="dont_know")
+        return self.dont_know.sum().astype("int64").rename("dont_know")
+
+    def data_with_dont_know(self) -> pd.DataFrame:
+        """A copy of ``data`` with the don't-know code back in the cells that held it.
+
+        For exports, where "don't know" must stay distinguishable from a skipped item; the
+        analysis itself uses ``data``, where those cells are missing.
+        """
+        out = self.data.copy()
+        dk = self.instrument.scale.dont_know
+        if self.dont_know is None or dk is None:
+            return out
+        for item in self.dont_know.columns:
+            out.loc[self.dont_know[item].to_numpy(), item] = float(dk.code)
+        return out
 
 
 def minimum_respondents(n_items: int) -> int:
@@ -310,10 +338,14 @@ def validate_responses(
         a.id for a in instrument.attention_checks if a.id in frame.columns
     ]
     numeric = _numeric_answers(frame, answer_cols, source, where)
+    numeric, dont_know = _dont_know_as_missing(numeric, instrument, analysed.item_ids)
     _check_scale(numeric, instrument, source, where)
     timing_cols = [c for c in frame.columns if c.startswith("page_time_")]
     timings = _numeric_answers(frame, timing_cols, source, where, what="timing")
-    _check_constant_items(numeric[list(analysed.item_ids)], source)
+    _check_constant_items(numeric[list(analysed.item_ids)], source, dont_know)
+    dk = instrument.scale.dont_know
+    if dk is not None and dont_know is not None and dont_know.to_numpy().any():
+        warnings.append(_dont_know_warning(dont_know, dk))
 
     data = frame.copy()
     for col in answer_cols:
@@ -323,6 +355,8 @@ def validate_responses(
     data.index = pd.Index(ids, name=id_col or DEFAULT_ID_COLUMN)
     if id_col:
         data = data.drop(columns=[id_col])
+    if dont_know is not None:
+        dont_know.index = data.index
 
     check_respondent_count(len(data), len(analysed.item_ids), source=source)
     if group is not None:
@@ -344,6 +378,7 @@ def validate_responses(
         skipped_constructs=tuple(skipped),
         group=group,
         warnings=tuple(warnings),
+        dont_know=dont_know,
     )
 
 
@@ -606,6 +641,33 @@ def _numeric_answers(
     return pd.DataFrame(out, index=frame.index)
 
 
+def _dont_know_as_missing(
+    numeric: pd.DataFrame, instrument: Instrument, item_ids: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Item answers with the don't-know code made missing, and where the code was given."""
+    dk = instrument.scale.dont_know
+    if dk is None:
+        return numeric, None
+    items = list(item_ids)
+    given = numeric[items] == float(dk.code)
+    out = numeric.copy()
+    out[items] = numeric[items].mask(given)
+    return out, given
+
+
+def _dont_know_warning(dont_know: pd.DataFrame, dk: DontKnow) -> str:
+    counts = dont_know.sum()
+    counts = counts[counts > 0].sort_values(ascending=False, kind="stable")
+    n_respondents = int(dont_know.any(axis=1).sum())
+    most = ", ".join(f"'{item}' ({int(n)})" for item, n in counts.head(_EXAMPLES).items())
+    more = f" and {len(counts) - _EXAMPLES} more" if len(counts) > _EXAMPLES else ""
+    return (
+        f'{int(counts.sum())} don\'t-know answer(s) (code {dk.code}, "{dk.label}") from '
+        f"{n_respondents} respondent(s) in {len(counts)} item(s) are treated as missing: "
+        f"{most}{more}; the count per item is under 'dont_know' in results.json"
+    )
+
+
 def _check_scale(
     numeric: pd.DataFrame, instrument: Instrument, source: str, where: _Locator
 ) -> None:
@@ -621,18 +683,25 @@ def _check_scale(
         f"{_number(values[rows[k], cols[k]])}"
         for k in order[:_EXAMPLES]
     )
+    dk = instrument.scale.dont_know
+    allowed = f" (or the don't-know code {dk.code} in item columns)" if dk is not None else ""
     raise ResponsesError(
-        f"{source}: {int(outside.sum())} answer(s) outside the scale {lo}–{hi}, e.g. {examples}. "
-        "Recode them (missing = empty cell) or check that the instrument's scale matches the file"
+        f"{source}: {int(outside.sum())} answer(s) outside the scale {lo}–{hi}{allowed}, e.g. "
+        f"{examples}. Recode them (missing = empty cell) or check that the instrument's scale "
+        "matches the file"
     )
 
 
-def _check_constant_items(items: pd.DataFrame, source: str) -> None:
+def _check_constant_items(
+    items: pd.DataFrame, source: str, dont_know: pd.DataFrame | None = None
+) -> None:
     problems = []
     for col in items.columns:
         answered = items[col].dropna()
         if answered.empty:
-            problems.append(f"item '{col}' has no answers at all")
+            n_dk = int(dont_know[col].sum()) if dont_know is not None else 0
+            only_dk = f" (only {n_dk} don't-know)" if n_dk else ""
+            problems.append(f"item '{col}' has no answers at all{only_dk}")
         elif answered.nunique() == 1:
             problems.append(
                 f"item '{col}' has the same answer ({_number(answered.iloc[0])}) from all "

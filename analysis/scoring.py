@@ -119,6 +119,45 @@ class StageClassification:
         return out
 
 
+def likert_answers(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
+    """Return the Likert item columns as floats, with the don't-know code as missing.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Rows are respondents; must contain a column for every item of ``instrument``. Raw
+        answers as stored or exported may hold the scale's don't-know code.
+    instrument : Instrument
+        Supplies the item ids and the scale's ``dont_know`` code (if any).
+
+    Returns
+    -------
+    DataFrame
+        A float copy with only the item columns, in instrument order; cells holding the
+        don't-know code are NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from instrument import parse_instrument
+    >>> inst = parse_instrument(
+    ...     "{id: x, version: '1', title: X,"
+    ...     " scale: {min: 1, max: 5, labels: [a, b, c, d, e], dont_know: {code: 99}},"
+    ...     " constructs: [{id: c, label: C, items: [{id: i1, text: t}, {id: i2, text: t}]}]}"
+    ... )
+    >>> likert_answers(pd.DataFrame({"i1": [99, 4], "i2": [2, 5]}), inst)["i1"].tolist()
+    [nan, 4.0]
+    """
+    missing = [i for i in instrument.item_ids if i not in responses.columns]
+    if missing:
+        raise ValueError(f"responses lack item column(s) {missing[:10]}")
+    items = responses.loc[:, list(instrument.item_ids)].astype(float)
+    dk = instrument.scale.dont_know
+    if dk is not None:
+        items = items.mask(items == float(dk.code))
+    return items
+
+
 def keyed_items(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame:
     """Return the Likert items with reverse-keyed items recoded as ``min + max - x``.
 
@@ -132,7 +171,8 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame
     Returns
     -------
     DataFrame
-        A float copy with only the item columns, in instrument order.
+        A float copy with only the item columns, in instrument order; the don't-know code
+        (if the scale has one) is missing (:func:`likert_answers`).
 
     Examples
     --------
@@ -143,10 +183,7 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame
     >>> float(keyed_items(raw, inst)["op_ai_3"].iloc[0])  # reverse keyed: 1 + 7 - 7
     1.0
     """
-    missing = [i for i in instrument.item_ids if i not in responses.columns]
-    if missing:
-        raise ValueError(f"responses lack item column(s) {missing[:10]}")
-    items = responses.loc[:, list(instrument.item_ids)].astype(float)
+    items = likert_answers(responses, instrument)
     reverse = list(instrument.reverse_item_ids)
     if reverse:
         items[reverse] = instrument.scale.min + instrument.scale.max - items[reverse]

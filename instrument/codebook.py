@@ -21,6 +21,7 @@ CODEBOOK_COLUMNS: tuple[str, ...] = (
     "values",
     "page",
     "source",
+    "validates",
 )
 
 
@@ -37,8 +38,13 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
     DataFrame
         One row per Likert item (``kind == "likert"``), attention check and firmographic
         question, with the columns in :data:`CODEBOOK_COLUMNS`. ``scale`` reads e.g.
-        ``1-7 (1 = Strongly disagree, 7 = Strongly agree)``; ``values`` lists answer options as
-        ``value = label`` pairs, or the expected answer of an attention check.
+        ``1-7 (1 = Strongly disagree, 7 = Strongly agree)`` (with a construct's own point
+        labels for its items); ``values`` lists answer options as ``value = label`` pairs, or
+        the expected answer of an attention check. A Likert item's values end with the
+        don't-know code when the scale has one, e.g. ``99 = Don't know / not applicable
+        (missing)``. For background questions ``role`` is what the question measures (e.g.
+        ``firm_size``, ``informant``) and ``validates`` names the stage or axis a non-scored
+        indicator is compared with.
 
     Examples
     --------
@@ -48,8 +54,10 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
     ['audience_insight', 'operational', True]
     """
     s = instrument.scale
-    scale_text = f"{s.min}-{s.max} ({s.min} = {s.labels[0]}, {s.max} = {s.labels[-1]})"
-    all_values = "; ".join(f"{p} = {label}" for p, label in zip(s.points, s.labels, strict=True))
+    scale_text = _scale_text(s.min, s.max, s.labels)
+    dont_know = ""
+    if s.dont_know is not None:
+        dont_know = f"; {s.dont_know.code} = {s.dont_know.label} (missing)"
     page_of: dict[str, str] = {}
     for page in instrument.page_list():
         for cid in page.constructs:
@@ -73,9 +81,12 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
                 "role": q.measures or "",
                 "values": values,
                 "page": page_of.get(q.id, ""),
+                "validates": q.validates or "",
             }
         )
     for c in instrument.constructs:
+        labels = c.labels if c.labels is not None else s.labels
+        values = "; ".join(f"{p} = {lbl}" for p, lbl in zip(s.points, labels, strict=True))
         for item in c.items:
             rows.append(
                 {
@@ -88,8 +99,8 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
                     "axis": c.axis or "",
                     "role": c.role or "",
                     "reverse": item.reverse,
-                    "scale": scale_text,
-                    "values": all_values,
+                    "scale": _scale_text(s.min, s.max, labels),
+                    "values": values + dont_know,
                     "page": page_of.get(item.id, ""),
                     "source": c.source or "",
                 }
@@ -108,6 +119,10 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=list(CODEBOOK_COLUMNS))
     table["reverse"] = table["reverse"].astype("boolean")
     return table.fillna({c: "" for c in CODEBOOK_COLUMNS if c != "reverse"})
+
+
+def _scale_text(lo: int, hi: int, labels: tuple[str, ...]) -> str:
+    return f"{lo}-{hi} ({lo} = {labels[0]}, {hi} = {labels[-1]})"
 
 
 def codebook_markdown(instrument: Instrument) -> str:

@@ -340,8 +340,12 @@ def results_bytes(analysis: StudyAnalysis) -> bytes:
 
 
 def clean_frame(analysis: StudyAnalysis) -> pd.DataFrame:
-    """The analysed responses with scores, stages, quadrant and quality flags."""
-    return clean_data(analysis.validated.data, analysis.result.assignments)
+    """The analysed responses with scores, stages, quadrant and quality flags.
+
+    Don't-know answers keep their code (labelled in the codebook and the ``.sav`` file), so
+    that they stay distinguishable from skipped items.
+    """
+    return clean_data(analysis.validated.data_with_dont_know(), analysis.result.assignments)
 
 
 def clean_csv_bytes(analysis: StudyAnalysis) -> bytes:
@@ -368,14 +372,17 @@ def codebook_md_bytes(instrument: Instrument) -> bytes:
 def lavaan_bytes(analysis: StudyAnalysis) -> bytes:
     """An R script with the CFA's lavaan model syntax and the code that fits it.
 
-    The clean-data CSV holds the answers as given; the script recodes the reverse-keyed
-    items (``min + max - x``) before fitting, as smcap does.
+    The clean-data CSV holds the answers as given; the script makes the don't-know code
+    missing and recodes the reverse-keyed items (``min + max - x``) before fitting, as smcap
+    does.
     """
     inst = analysis.instrument
     cfa = analysis.result.results.get("cfa", {})
     first = cfa.get("lavaan_syntax") or lavaan_syntax(model_from_instrument(inst))
     second = (cfa.get("second_order") or {}).get("lavaan_syntax")
     reverse = ", ".join(f'"{i}"' for i in inst.reverse_item_ids)
+    dk = inst.scale.dont_know
+    dont_know = [] if dk is None else [f"data[data == {dk.code}] <- NA  # {dk.label}"]
     lines = [
         f"# CFA of {inst.title} ({inst.id} {inst.version}), as fitted by smcap:",
         "# ML estimation, listwise deletion of respondents with a missing answer.",
@@ -384,6 +391,7 @@ def lavaan_bytes(analysis: StudyAnalysis) -> bytes:
         f'data <- read.csv("{download_name(analysis, "clean_data.csv")}")',
         "# the items only (the file also holds construct scores named like the factors)",
         'data <- data[lavNames(model, "ov")]',
+        *dont_know,
         f"reverse <- intersect(c({reverse}), names(data))",
         f"data[reverse] <- ({inst.scale.min} + {inst.scale.max}) - data[reverse]",
         'fit <- cfa(model, data = data, estimator = "ML", missing = "listwise")',

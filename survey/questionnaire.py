@@ -6,7 +6,9 @@ draws what :meth:`Questionnaire.questions` returns and checks submissions with
 
 Stored answer values are ``int`` for Likert items, attention checks and whole-number questions,
 the option value (``str``) for single-choice questions, and the chosen option values joined by
-``;`` in option order for multiple-choice questions.
+``;`` in option order for multiple-choice questions. When the scale has a don't-know code, every
+Likert item (not an attention check) offers it as its last option and stores the code itself;
+the analysis turns it into a missing value.
 """
 
 from __future__ import annotations
@@ -49,6 +51,10 @@ class Question:
         Extra guidance under the question.
     min, max : int or None
         Bounds of an ``integer`` question.
+    dont_know : int or None
+        The value of the "don't know / not applicable" option among ``options`` (a Likert
+        item of a scale with a don't-know code), so that it can be drawn apart from the
+        scale points; ``None`` otherwise.
     """
 
     id: str
@@ -60,6 +66,7 @@ class Question:
     help: str | None = None
     min: int | None = None
     max: int | None = None
+    dont_know: int | None = None
 
     @property
     def label(self) -> str:
@@ -103,6 +110,7 @@ class Questionnaire:
         self.page_ids: tuple[str, ...] = tuple(p.id for p in self.pages)
         self._index = {pid: i for i, pid in enumerate(self.page_ids)}
         self._likert = {i.id: i for i in instrument.items}
+        self._points = _likert_options(instrument)
         self._checks = {a.id: a for a in instrument.attention_checks}
         self._firm = {q.id: q for q in instrument.firmographics}
 
@@ -173,6 +181,7 @@ class Questionnaire:
         page = self.page(page_id)
         scale = self.instrument.scale
         points = tuple(zip(scale.points, scale.labels, strict=True))
+        dont_know = scale.dont_know.code if scale.dont_know is not None else None
         out: list[Question] = []
         for qid in page.firmographics:
             q = self._firm[qid]
@@ -190,15 +199,23 @@ class Questionnaire:
                 )
             )
         for item_id in self.item_order(page_id, seed=seed):
+            number = len(out) + 1
             if item_id in self._checks:
-                kind: QuestionKind = "attention"
                 text = self._checks[item_id].text
+                out.append(
+                    Question(id=item_id, kind="attention", number=number, text=text, options=points)
+                )
             else:
-                kind = "likert"
-                text = self._likert[item_id].text
-            out.append(
-                Question(id=item_id, kind=kind, number=len(out) + 1, text=text, options=points)
-            )
+                out.append(
+                    Question(
+                        id=item_id,
+                        kind="likert",
+                        number=number,
+                        text=self._likert[item_id].text,
+                        options=self._points[item_id],
+                        dont_know=dont_know,
+                    )
+                )
         return tuple(out)
 
     def question_ids(self, page_id: str) -> tuple[str, ...]:
@@ -281,6 +298,23 @@ def missing_message(missing: Sequence[Question]) -> str:
         return f"Please answer {missing[0].describe()} before going on."
     listed = "\n".join(f"- {q.describe()[0].upper()}{q.describe()[1:]}" for q in missing)
     return f"Please answer these {len(missing)} questions before going on:\n\n{listed}"
+
+
+def _likert_options(instrument: Instrument) -> dict[str, tuple[tuple[AnswerValue, str], ...]]:
+    """Item id → its answer options: the scale points with the construct's own labels if it
+    has them (bipolar items), else the scale's, then the don't-know option if the scale has one.
+    """
+    scale = instrument.scale
+    extra: tuple[tuple[AnswerValue, str], ...] = ()
+    if scale.dont_know is not None:
+        extra = ((scale.dont_know.code, scale.dont_know.label),)
+    out: dict[str, tuple[tuple[AnswerValue, str], ...]] = {}
+    for construct in instrument.constructs:
+        labels = construct.labels if construct.labels is not None else scale.labels
+        options = (*zip(scale.points, labels, strict=True), *extra)
+        for item in construct.items:
+            out[item.id] = options
+    return out
 
 
 def _clean_value(question: Question, value: Any) -> AnswerValue | None:

@@ -27,14 +27,17 @@ def ask(question: Question, value: Any, *, key: str) -> Any:
 
     Likert items and single-choice questions are vertical radio groups without a default
     (every option spelled out, one tap or arrow key to answer, each option read out by
-    screen readers); multiple choice is a row of pills; counts are a number field. Every
-    control has its question as a visible label.
+    screen readers); a don't-know option comes last and is set in italics so that it does not
+    read as a scale point; multiple choice is a row of pills; counts are a number field.
+    Every control has its question as a visible label.
     """
     # Plain text only: the label is also the control's accessible name.
     label = f"{question.label} ({question.help})" if question.help else question.label
     if question.kind in ("likert", "attention", "single"):
         values = [v for v, _ in question.options]
         labels = question.option_labels()
+        if question.dont_know is not None:
+            labels[question.dont_know] = f"*{labels[question.dont_know]}*"
         return st.radio(
             label,
             values,

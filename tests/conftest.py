@@ -13,6 +13,8 @@ from tests.db_support import postgres_url, survey_db_url, survey_engine  # noqa:
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
+#: Instrument 2.0 (don't-know code, bipolar labels, non-scored indicators).
+INSTRUMENT_2_0 = ROOT / "instrument" / "smcap-b2b-2.0.yaml"
 
 #: A small valid instrument using only the public keys of DESIGN §3.1 (line numbers matter).
 MINIMAL_YAML = """\
@@ -43,6 +45,12 @@ constructs:
 def smcap_instrument() -> Instrument:
     """The shipped smcap-b2b instrument."""
     return load_instrument(DEFAULT_INSTRUMENT)
+
+
+@pytest.fixture(scope="session")
+def instrument_2_0() -> Instrument:
+    """Instrument 2.0 of smcap-b2b."""
+    return load_instrument(INSTRUMENT_2_0)
 
 
 @pytest.fixture(scope="session")

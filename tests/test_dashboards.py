@@ -12,7 +12,10 @@ import pyreadstat
 import pytest
 from sqlalchemy import Engine
 
-from instrument import DEFAULT_INSTRUMENT, InstrumentError, load_instrument
+from analysis.pipeline import default_steps, run_analysis
+from analysis.responses import validate_responses
+from analysis.simulate import simulate
+from instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument
 from survey import dashboards, flow, store
 from survey.dashboards import ResponsesError, StudyAnalysis
 from survey.demo import DEMO_CSV, seed_demo
@@ -122,6 +125,7 @@ def test_downloads(demo_analysis: StudyAnalysis, tmp_path: Path) -> None:
     assert results["cfa"]["second_order"]["lavaan_syntax"] in script
     assert 'data <- data[lavNames(model, "ov")]' in script
     assert '"op_ai_3"' in script and "(1 + 7) - data[reverse]" in script
+    assert "<- NA" not in script  # 1.0 has no don't-know code
     assert f'read.csv("{dashboards.download_name(demo_analysis, "clean_data.csv")}")' in script
 
 
@@ -148,3 +152,25 @@ def test_cluster_data(demo_analysis: StudyAnalysis) -> None:
     assert data.quadrants is not None and data.generalisability is not None
     assert data.scale == (1.0, 7.0) and data.quadrant_cuts == (4.0, 4.0)
     assert data.sector_labels["it_software"] == "IT and software"
+
+
+def test_downloads_keep_dont_know_apart_from_skipped(
+    instrument_2_0: Instrument, tmp_path: Path
+) -> None:
+    data = simulate(instrument_2_0, 120, random_state=9).responses
+    item = instrument_2_0.construct("sensing").items[0].id
+    data.loc[data.index[:4], item] = 99
+    data.loc[data.index[4], item] = None
+    validated = validate_responses(data, instrument_2_0, source="sim")
+    steps = [s for s in default_steps() if s.name in ("quality", "scores")]
+    analysis = StudyAnalysis(validated, run_analysis(validated, instrument_2_0, steps=steps))
+    clean = pd.read_csv(io.BytesIO(dashboards.clean_csv_bytes(analysis)))
+    assert clean[item].iloc[:4].tolist() == [99] * 4 and pd.isna(clean[item].iloc[4])
+    path = tmp_path / "clean.sav"
+    path.write_bytes(dashboards.clean_sav_bytes(analysis))
+    coded, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    assert coded[item].iloc[:4].tolist() == [99.0] * 4 and pd.isna(coded[item].iloc[4])
+    assert meta.variable_value_labels[item][99.0] == "Don't know / not applicable"
+    script = dashboards.lavaan_bytes(analysis).decode()
+    recode = "data[data == 99] <- NA  # Don't know / not applicable"
+    assert recode in script and script.index(recode) < script.index("reverse <-")

@@ -184,3 +184,54 @@ def test_docstring_examples_run() -> None:
 
     outcome = doctest.testmod(analysis.export)
     assert outcome.attempted > 0 and outcome.failed == 0
+
+
+# --------------------------------------------------------------------------- don't know
+def test_sav_labels_dont_know_and_declares_it_user_missing(
+    instrument_2_0: Instrument, tmp_path: Path
+) -> None:
+    inst = instrument_2_0
+    bipolar = inst.construct("orientation").items[0].id
+    agree = inst.construct("audience_insight").items[0].id
+    frame = pd.DataFrame(
+        {"respondent_id": ["a", "b", "c"], bipolar: [1, 99, 7], agree: [99, 4, 5], "ac_1": 2}
+    )
+    spss = spss_data(frame, inst)
+    assert spss.missing_values == {bipolar: [99.0], agree: [99.0]}
+    path = tmp_path / "dk.sav"
+    path.write_bytes(sav_bytes(frame, inst))
+    data, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    values = meta.variable_value_labels
+    orientation = inst.construct("orientation").labels or ()
+    assert values[bipolar][1.0] == orientation[0] and values[bipolar][7.0] == orientation[-1]
+    assert values[bipolar][99.0] == "Don't know / not applicable"
+    assert values[agree][6.0] == "Agree" and values[agree][99.0] == "Don't know / not applicable"
+    assert 99.0 not in values["ac_1"]
+    assert meta.missing_ranges[agree] == [{"lo": 99.0, "hi": 99.0}]
+    assert "ac_1" not in meta.missing_ranges
+    assert data[agree].tolist() == [99.0, 4.0, 5.0]  # kept as given
+    plain, _ = pyreadstat.read_sav(str(path))
+    assert pd.isna(plain[agree].iloc[0]) and pd.isna(plain[bipolar].iloc[1])  # user-missing
+
+
+def test_without_a_code_nothing_is_user_missing(smcap_instrument: Instrument) -> None:
+    spss = spss_data(pd.DataFrame({"op_ai_1": [1, 7]}), smcap_instrument)
+    assert spss.missing_values == {} and 99.0 not in spss.value_labels["op_ai_1"]
+
+
+def test_informant_and_validator_questions_export_with_their_labels(
+    instrument_2_0: Instrument, tmp_path: Path
+) -> None:
+    ids = [q.id for q in instrument_2_0.firmographics if q.validates or q.measures == "informant"]
+    assert len(ids) >= 5
+    frame = pd.DataFrame(
+        {qid: [instrument_2_0.firmographic(qid).options[-1].value, None] for qid in ids}
+    )
+    data, meta = read_sav(sav_bytes(frame, instrument_2_0), tmp_path)
+    for qid in ids:
+        q = instrument_2_0.firmographic(qid)
+        assert meta.column_names_to_labels[qid] == q.text
+        assert meta.variable_value_labels[qid] == {
+            float(k): o.label for k, o in enumerate(q.options, start=1)
+        }
+        assert data[qid].iloc[0] == len(q.options) and pd.isna(data[qid].iloc[1])

@@ -175,3 +175,27 @@ def test_resume_url() -> None:
     assert flow.resume_url("http://localhost:8501/", "abc_-1") == "http://localhost:8501/?r=abc_-1"
     assert flow.resume_url("https://x.org/s?r=old", "new") == "https://x.org/s?r=new"
     assert flow.resume_url("", "tok") == "?r=tok"
+
+
+def test_dont_know_answers_are_stored_and_scored_as_missing(
+    survey_engine: Engine, instrument_2_0: Instrument
+) -> None:
+    q2 = Questionnaire(instrument_2_0)
+    plan = plan_answers(q2, seed=8)
+    for item in instrument_2_0.items:
+        plan[item.id] = 6
+    seizing = instrument_2_0.construct("seizing").items
+    plan[seizing[0].id] = 99
+    for item in instrument_2_0.construct("orientation").items:
+        plan[item.id] = 99  # no aim: no quadrant
+    r, _ = flow.start(survey_engine, q2)
+    for page_id in q2.page_ids:
+        raw = {k: plan[k] for k in q2.question_ids(page_id)}
+        r = flow.submit(survey_engine, q2, r, page_id, raw, action="next").respondent
+    assert r.completed
+    assert flow.stored_answers(survey_engine, r)[seizing[0].id] == 99
+    profile = flow.profile(survey_engine, q2, r)
+    keyed = [2 if i.reverse else 6 for i in seizing[1:]]
+    assert profile.constructs["seizing"] == pytest.approx(sum(keyed) / 3)
+    assert pd.isna(profile.axes["orientation"]) and profile.quadrant is None
+    assert profile.levels.max() <= 7

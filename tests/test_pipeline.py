@@ -20,7 +20,7 @@ from analysis.pipeline import (
 from analysis.quality import FLAG_COLUMNS
 from analysis.report import ReportSection
 from analysis.responses import ResponsesError, validate_responses
-from analysis.simulate import Simulation
+from analysis.simulate import Simulation, simulate
 from instrument import LEVELS, Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
 from tests.r_reference import (
@@ -360,3 +360,33 @@ def test_is_analysed_marks_the_respondents_left_after_exclusions(
     assert mask.equals(expected)
     assert 0 < (~mask).sum() < len(mask)  # the quality screens excluded some, not all
     assert seen["subset"].equals(expected.iloc[::7])
+
+
+def test_dont_know_answers_are_missing_counted_and_in_results_json(
+    instrument_2_0: Instrument, analysed: AnalysisResult
+) -> None:
+    data = simulate(instrument_2_0, 200, random_state=4).responses.copy()
+    item, other, *rest = instrument_2_0.construct("seizing").items
+    data.loc[data.index[:5], item.id] = 99
+    data.loc[data.index[:2], other.id] = 99
+    steps = [s for s in default_steps() if s.name in ("quality", "scores")]
+    res = run_analysis(data, instrument_2_0, steps=steps, source="sim")
+    dk = res.results["dont_know"]
+    assert dk["code"] == 99 and dk["label"] == "Don't know / not applicable"
+    assert dk["n_answers"] == 7 and dk["n_respondents"] == 5
+    assert dk["items"][item.id] == 5 and dk["items"][other.id] == 2
+    assert set(dk["items"]) == set(instrument_2_0.item_ids)
+    assert any(w.startswith("7 don't-know answer(s) (code 99") for w in res.results["warnings"])
+    # a score never averages the code in: respondent 1 is scored on the two other items
+    first = data.iloc[0]
+    keyed = [8 - first[i.id] if i.reverse else first[i.id] for i in rest]
+    rid = str(first["respondent_id"])
+    assert res.assignments.loc[rid, "seizing"] == pytest.approx(float(np.mean(keyed)))
+    # an instrument without a code reports none
+    assert analysed.results["dont_know"] == {
+        "code": None,
+        "label": None,
+        "n_answers": 0,
+        "n_respondents": 0,
+        "items": {},
+    }

@@ -7,6 +7,7 @@ import pytest
 
 from analysis.profile import respondent_profile, sample_levels
 from analysis.scoring import score_respondents
+from analysis.simulate import simulate
 from instrument import Instrument, parse_instrument
 from survey.demo import DEMO_CSV
 from tests.conftest import MINIMAL_YAML
@@ -117,3 +118,44 @@ def test_a_profile_that_breaks_the_order_gets_no_stage(smcap_instrument: Instrum
     assert {s.construct for s in profile.next_steps} == {
         c.id for c in smcap_instrument.constructs if c.level == "operational"
     }
+
+
+def test_dont_know_counts_as_missing(instrument_2_0: Instrument) -> None:
+    inst = instrument_2_0
+    answers: dict[str, object] = dict.fromkeys(inst.item_ids, 5)
+    seizing = inst.construct("seizing").items
+    answers[seizing[0].id] = 99
+    for item in inst.construct("sensing").items[:2]:
+        answers[item.id] = 99  # 1 of 3 answered: no score
+    profile = respondent_profile(answers, inst)
+    keyed = [3 if i.reverse else 5 for i in seizing[1:]]
+    assert profile.constructs["seizing"] == pytest.approx(sum(keyed) / 3)
+    assert pd.isna(profile.constructs["sensing"])
+    as_missing = {k: (None if v == 99 else v) for k, v in answers.items()}
+    pd.testing.assert_series_equal(
+        profile.constructs, respondent_profile(as_missing, inst).constructs
+    )
+
+
+def test_a_value_neither_on_the_scale_nor_the_code_is_named(
+    instrument_2_0: Instrument, smcap_instrument: Instrument
+) -> None:
+    item = instrument_2_0.item_ids[0]
+    with pytest.raises(ValueError, match=r"98 is outside the scale 1..7 or the don't-know code 99"):
+        respondent_profile({item: 98}, instrument_2_0)
+    # without a code on the scale, 99 is just a value off the scale
+    with pytest.raises(ValueError, match=r"99 is outside the scale 1..7$"):
+        respondent_profile({"op_ai_1": 99}, smcap_instrument)
+
+
+def test_sample_levels_leave_dont_know_out(demo: pd.DataFrame, instrument_2_0: Instrument) -> None:
+    sample = simulate(instrument_2_0, 60, random_state=2).responses.set_index("respondent_id")
+    items = list(instrument_2_0.item_ids)
+    coded = sample.copy()
+    coded.loc[coded.index[::3], [items[0], items[5], items[20]]] = 99
+    as_missing = coded.copy()
+    as_missing[items] = coded[items].mask(coded[items] == 99)
+    with_code = sample_levels(coded, instrument_2_0)
+    assert with_code.median.max() <= 7
+    without = sample_levels(as_missing, instrument_2_0)
+    pd.testing.assert_series_equal(with_code.median, without.median)

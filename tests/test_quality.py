@@ -18,7 +18,7 @@ from analysis.quality import (
     response_seconds,
     within_person_sd,
 )
-from analysis.simulate import Simulation
+from analysis.simulate import Simulation, simulate
 from instrument import Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
 from tests.r_reference import HS_ITEMS, HS_YAML, bfi_keyed, holzinger39, reference
@@ -181,8 +181,6 @@ def test_screens_that_cannot_run_say_why_and_flag_nobody() -> None:
 
 
 def test_outlier_screen_needs_enough_respondents_per_item(smcap_instrument: Instrument) -> None:
-    from analysis.simulate import simulate
-
     small = simulate(smcap_instrument, 100, random_state=1).responses.set_index("respondent_id")
     res = quality_flags(small, smcap_instrument)
     assert not res.respondents["flag_outlier"].any()
@@ -191,3 +189,14 @@ def test_outlier_screen_needs_enough_respondents_per_item(smcap_instrument: Inst
     enough = simulate(smcap_instrument, 200, random_state=1).responses.set_index("respondent_id")
     flagged = quality_flags(enough, smcap_instrument).respondents["flag_outlier"].mean()
     assert 0 < flagged < 0.1
+
+
+def test_dont_know_answers_are_missing_to_the_screens(instrument_2_0: Instrument) -> None:
+    data = simulate(instrument_2_0, 200, random_state=6).responses.set_index("respondent_id")
+    items = list(instrument_2_0.item_ids)
+    data.loc[data.index[0], items] = 4
+    data.loc[data.index[0], items[:10]] = 99  # a straight-liner with ten don't-knows
+    res = quality_flags(data, instrument_2_0).respondents
+    first = res.iloc[0]
+    assert first["n_answered"] == len(items) - 10
+    assert first["within_sd"] == 0 and bool(first["flag_straightlining"])

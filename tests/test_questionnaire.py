@@ -136,3 +136,55 @@ def test_widget_value_is_the_inverse_of_clean(q: Questionnaire) -> None:
         assert q.widget_value(questions[qid], cleaned[qid]) == value
     assert q.widget_value(questions["channels"], None) == []
     assert q.widget_value(questions["sector"], None) is None
+
+
+# ------------------------------------------------------------- instrument 2.0: labels, don't know
+@pytest.fixture(scope="module")
+def q2(instrument_2_0: Instrument) -> Questionnaire:
+    return Questionnaire(instrument_2_0)
+
+
+def test_bipolar_items_use_their_constructs_labels(q2: Questionnaire) -> None:
+    inst = q2.instrument
+    questions = {x.id: x for x in q2.questions("strategy", seed=None)}
+    orientation = inst.construct("orientation")
+    bipolar = questions[orientation.items[0].id]
+    assert [label for _, label in bipolar.options[:7]] == list(orientation.labels or ())
+    assert [v for v, _ in bipolar.options[:7]] == list(inst.scale.points)
+    control = questions[inst.construct("control").items[0].id]
+    assert [label for _, label in control.options[:7]] == list(inst.scale.labels)
+
+
+def test_every_likert_item_offers_dont_know_last(q2: Questionnaire) -> None:
+    dk = q2.instrument.scale.dont_know
+    assert dk is not None
+    for page_id in q2.page_ids:
+        for x in q2.questions(page_id, seed=3):
+            if x.kind == "likert":
+                assert x.options[-1] == (dk.code, dk.label) and x.dont_know == dk.code
+                assert len(x.options) == len(q2.instrument.scale.points) + 1
+            elif x.kind == "attention":
+                assert dk.code not in x.option_labels() and x.dont_know is None
+            else:
+                assert x.dont_know is None
+
+
+def test_without_a_dont_know_code_items_offer_only_the_scale(q: Questionnaire) -> None:
+    item = next(x for x in q.questions("audience", seed=None) if x.kind == "likert")
+    assert len(item.options) == 7 and item.dont_know is None
+
+
+def test_dont_know_is_stored_as_its_code_and_counts_as_answered(q2: Questionnaire) -> None:
+    item = q2.instrument.construct("content_planning").items[0].id
+    cleaned = q2.clean("content", {item: 99})
+    assert cleaned[item] == 99
+    assert item not in {m.id for m in q2.missing("content", cleaned, seed=None)}
+    question = next(x for x in q2.questions("content", seed=None) if x.id == item)
+    assert q2.widget_value(question, cleaned[item]) == 99
+
+
+def test_dont_know_is_no_answer_to_an_attention_check(q2: Questionnaire) -> None:
+    with pytest.raises(ValueError, match="99 is not one of"):
+        q2.clean("content", {"ac_1": 99})
+    with pytest.raises(ValueError, match="98 is not one of"):
+        q2.clean("content", {q2.instrument.construct("sm_metrics").items[0].id: 98})

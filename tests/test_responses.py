@@ -230,3 +230,82 @@ def test_dataframe_input_cites_rows_and_is_not_modified(mini: Instrument) -> Non
         validate_responses(data.to_numpy(), mini)  # type: ignore[arg-type]
     with pytest.raises(ResponsesError, match="no respondents"):
         validate_responses(data.iloc[:0], mini)
+
+
+# ------------------------------------------------------------------ the don't-know code
+DK_YAML = (
+    MINIMAL_YAML.replace(
+        "  labels: [Strongly disagree, Disagree, Neutral, Agree, Strongly agree]\n",
+        "  labels: [Strongly disagree, Disagree, Neutral, Agree, Strongly agree]\n"
+        "  dont_know: {code: 99}\n",
+    )
+    + "attention_checks:\n  - {id: ac1, text: 'Choose Agree.', answer: 4}\n"
+)
+
+
+@pytest.fixture(scope="module")
+def mini_dk() -> Instrument:
+    return parse_instrument(DK_YAML)
+
+
+def test_dont_know_becomes_missing_and_is_counted_per_item(
+    tmp_path: Path, mini_dk: Instrument
+) -> None:
+    assert mini_dk.scale.dont_know is not None
+    data = frame()
+    data.loc[[0, 4, 7], "e1"] = 99
+    data.loc[2, "c2"] = 99
+    data["ac1"] = 4
+    res = load_responses(write(tmp_path, data), mini_dk)
+    items = res.items()
+    assert items["e1"].isna().sum() == 3 and np.isnan(items.loc["r3", "c2"])
+    assert (items.max() <= 5).all()
+    counts = res.dont_know_counts()
+    assert counts.to_dict() == {"e1": 3, "e2": 0, "e3": 0, "c1": 0, "c2": 1, "c3": 0}
+    assert res.dont_know is not None and bool(res.dont_know.loc["r5", "e1"])
+    (warning,) = res.warnings
+    assert warning.startswith("4 don't-know answer(s) (code 99, \"Don't know / not applicable\")")
+    assert "from 4 respondent(s) in 2 item(s) are treated as missing: 'e1' (3), 'c2' (1)" in warning
+    restored = res.data_with_dont_know()
+    assert restored.loc["r1", "e1"] == 99 and restored.loc["r3", "c2"] == 99
+    assert restored.loc["r2", "e1"] == data.loc[1, "e1"]
+    assert np.isnan(res.data.loc["r1", "e1"])  # the analysed data keep it missing
+
+
+def test_no_dont_know_code_means_no_counts(tmp_path: Path, mini: Instrument) -> None:
+    res = load_responses(write(tmp_path, frame()), mini)
+    assert res.dont_know is None and res.dont_know_counts().empty
+    pd.testing.assert_frame_equal(res.data_with_dont_know(), res.data)
+    data = frame()
+    data.loc[0, "e1"] = 99
+    message = error(write(tmp_path, data, "b.csv"), mini)
+    assert "1 answer(s) outside the scale 1–5, e.g. respondent 'r1' (line 2), column 'e1': 99" in (
+        message
+    )
+
+
+def test_values_neither_on_the_scale_nor_the_code_are_errors(
+    tmp_path: Path, mini_dk: Instrument
+) -> None:
+    data = frame()
+    data.loc[1, "e2"] = 98
+    data.loc[3, "e1"] = 99
+    message = error(write(tmp_path, data), mini_dk)
+    assert "1 answer(s) outside the scale 1–5 (or the don't-know code 99 in item columns)" in (
+        message
+    )
+    assert "respondent 'r2' (line 3), column 'e2': 98" in message
+
+
+def test_dont_know_is_no_answer_to_an_attention_check(tmp_path: Path, mini_dk: Instrument) -> None:
+    data = frame()
+    data["ac1"] = [99] + [4] * 59
+    message = error(write(tmp_path, data), mini_dk)
+    assert "outside the scale" in message and "column 'ac1': 99" in message
+
+
+def test_an_item_answered_only_dont_know_is_named(tmp_path: Path, mini_dk: Instrument) -> None:
+    data = frame()
+    data["c3"] = 99
+    message = error(write(tmp_path, data), mini_dk)
+    assert "item 'c3' has no answers at all (only 60 don't-know)" in message

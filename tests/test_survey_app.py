@@ -263,3 +263,30 @@ def test_database_outage_is_explained_without_a_traceback(
     assert not at.exception
     assert "unavailable for a moment" in at.error[0].value
     assert "submitted so far is saved" in at.error[0].value
+
+
+def test_dont_know_is_offered_last_set_apart_and_saved_as_its_code(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import INSTRUMENT_2_0
+
+    monkeypatch.setenv("SMCAP_INSTRUMENT", str(INSTRUMENT_2_0))
+    q2 = Questionnaire(load_instrument(INSTRUMENT_2_0))
+    dk = q2.instrument.scale.dont_know
+    assert dk is not None
+    at = run()
+    token = consent(at)
+    plan = plan_answers(q2, seed=21)
+    for qid in q2.question_ids("firm"):
+        widget(at, "firm", qid).set_value(plan[qid])
+    button(at, "Next").click().run()
+    item = q2.instrument.construct("audience_insight").items[0].id
+    radio = widget(at, "audience", item)
+    assert radio.options[-1] == f"*{dk.label}*" and radio.options[0] == "Strongly disagree"
+    for qid in q2.question_ids("audience"):
+        widget(at, "audience", qid).set_value(dk.code if qid == item else 4)
+    button(at, "Next").click().run()
+    assert not at.error and progress_text(at) == f"Page 3 of {q2.n_pages}"
+    respondent = store.find_by_token(db, token)
+    assert respondent is not None
+    assert store.load_answers(db, respondent.id)[item] == dk.code
