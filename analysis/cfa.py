@@ -144,11 +144,15 @@ def _as_tuple(value: object, owner: str) -> tuple[object, ...]:
     return tuple(value)
 
 
+#: Name of the higher-order factor of the assemblage model (:func:`model_from_instrument`).
+ASSEMBLAGE_FACTOR = "networking_capability"
+
+
 def model_from_instrument(
     instrument: Instrument,
     *,
     constructs: Sequence[str] | None = None,
-    second_order: bool = False,
+    second_order: bool | Literal["levels", "assemblage"] = False,
 ) -> CFAModel:
     """The measurement model of an instrument: one factor per construct.
 
@@ -158,11 +162,17 @@ def model_from_instrument(
         The instrument; each construct becomes a factor measured by its items (in order).
     constructs : sequence of str, optional
         Construct ids to include (default: all, in instrument order).
-    second_order : bool, default False
-        Add one second-order factor per capability level (named after the level) that has at
-        least two of the included constructs. Constructs of a level with only one included
-        construct, and constructs without a level (axes, outcomes), stay first-order factors
-        that correlate freely with each other and with the level factors.
+    second_order : bool or {"levels", "assemblage"}, default False
+        ``True`` or ``"levels"``: one second-order factor per capability level (named after
+        the level) that has at least two of the included constructs — networking as a fourth
+        tier beside the other three. ``"assemblage"``: one second-order factor,
+        ``networking_capability``, over every capability construct of every level — networking
+        capability as an assemblage of the operational, dynamic and adaptive capabilities with
+        network development and management as its social-media routines (seed 001 §5). The
+        assemblage model is nested in the levels model (its four level factors correlating
+        perfectly), so the two can be compared by a χ² difference test. Constructs without a
+        level (axes, outcomes), and a level with only one included construct, stay first-order
+        factors that correlate freely with the others.
 
     Returns
     -------
@@ -184,7 +194,11 @@ def model_from_instrument(
         chosen = [known[c] for c in dict.fromkeys(constructs)]
     factors = {c.id: tuple(item.id for item in c.items) for c in chosen}
     higher: dict[str, tuple[str, ...]] = {}
-    if second_order:
+    if second_order == "assemblage":
+        members = tuple(c.id for c in chosen if c.level is not None)
+        if len(members) >= 2:
+            higher[ASSEMBLAGE_FACTOR] = members
+    elif second_order:
         for level in LEVELS:
             members = tuple(c.id for c in chosen if c.level == level)
             if len(members) >= 2:
@@ -488,8 +502,8 @@ def fit_cfa(data: pd.DataFrame, model: CFAModel, *, missing: Missing = "listwise
     --------
     >>> from analysis.simulate import simulate
     >>> from analysis.scoring import keyed_items
-    >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
-    >>> inst = load_instrument(DEFAULT_INSTRUMENT)
+    >>> from instrument import load_instrument, INSTRUMENT_1_0
+    >>> inst = load_instrument(INSTRUMENT_1_0)
     >>> keyed = keyed_items(simulate(inst, 600, random_state=1).responses, inst)
     >>> model = model_from_instrument(inst, constructs=["sensing", "seizing", "reconfiguring"])
     >>> res = fit_cfa(keyed, model)

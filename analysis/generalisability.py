@@ -87,9 +87,10 @@ def scorecard(results: Mapping[str, Any]) -> list[ScorecardRow]:
     Returns
     -------
     list of ScorecardRow
-        Fifteen rows in a fixed order: reliability, CFA fit, convergent validity,
-        discriminant validity, invariance, stage structure, ordering, profiles in the model's
-        order (non-cumulative share), stability, agreement, quadrants, then the four claims.
+        Sixteen rows in a fixed order: reliability, CFA fit, convergent validity,
+        discriminant validity, invariance, networking structure (assemblage vs four tiers),
+        stage structure, ordering, profiles in the model's order (non-cumulative share),
+        stability, agreement, quadrants, then the four claims.
 
     Notes
     -----
@@ -116,6 +117,7 @@ def scorecard(results: Mapping[str, Any]) -> list[ScorecardRow]:
         _convergent(results.get("validity")),
         _discriminant(results.get("validity")),
         _invariance(results.get("invariance")),
+        _networking_structure(results.get("cfa")),
         *_stage_rows(results.get("stages")),
         _quadrants(results.get("quadrants")),
         *_claim_rows(results.get("claims")),
@@ -366,6 +368,42 @@ def _discriminant(section: Any) -> ScorecardRow:
         verdict,
         f"{a} and {b} overlap: respondents may not tell them apart.",
     )
+
+
+def _networking_structure(section: Any) -> ScorecardRow:
+    key, crit = "networking_structure", "Networking as an assemblage"
+    question = (
+        "Is networking capability an assemblage of the operational, dynamic and adaptive "
+        "capabilities (seed 001 §5), rather than a fourth tier?"
+    )
+    threshold = "assemblage not worse than four tiers: Δχ² p ≥ .05 (or lower BIC: partly)"
+    ns = section.get("networking_structure") if isinstance(section, Mapping) else None
+    if (why := _skipped(ns)) is not None:
+        return _not_run(key, _M, crit, question, threshold, why)
+    if not isinstance(ns, Mapping):
+        return _not_run(
+            key,
+            _M,
+            crit,
+            question,
+            threshold,
+            "Not tested: it needs the CFA and constructs for all four capability levels.",
+        )
+    p, d_bic = _num(ns.get("pvalue")), _num(ns.get("bic_diff"))
+    value = f"Δχ²({ns['df_diff']}) = {ns['chisq_diff']:.1f}, p {_fmt_p(p)}; ΔBIC = {d_bic:+.1f}"
+    if p is not None and p >= 0.05:
+        verdict = "supported"
+    elif d_bic is not None and d_bic < 0:
+        verdict = "partly"
+    else:
+        verdict = "not supported"
+    return ScorecardRow(key, _M, crit, question, value, threshold, verdict, str(ns["summary"]))
+
+
+def _fmt_p(p: float | None) -> str:
+    if p is None:
+        return "n/a"
+    return "< .001" if p < 0.001 else f"= {p:.3f}".replace("0.", ".")
 
 
 def _invariance(section: Any) -> ScorecardRow:

@@ -32,11 +32,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from analysis import DEFAULT_SEED, report
 from analysis.adequacy import bartlett_sphericity, kmo, kmo_label
-from analysis.cfa import CFAResult, fit_cfa, lavaan_syntax, model_from_instrument
+from analysis.cfa import (
+    ASSEMBLAGE_FACTOR,
+    CFAResult,
+    fit_cfa,
+    lavaan_syntax,
+    model_from_instrument,
+)
 from analysis.common_method import harman_single_factor
 from analysis.correlation import PairwiseMoments, pairwise_moments
 from analysis.efa import efa, parallel_analysis
@@ -64,7 +71,7 @@ from analysis.validity import (
     fornell_larcker,
     htmt,
 )
-from instrument import Instrument
+from instrument import LEVELS, Instrument
 
 #: Progress callback: (step number starting at 1, number of steps, what is being done).
 ProgressCallback = Callable[[int, int, str], None]
@@ -678,8 +685,72 @@ def cfa_step(ctx: AnalysisContext) -> None:
                 "warnings": list(higher.warnings),
                 "lavaan_syntax": lavaan_syntax(second),
             }
+            if len(second.second_order) == len(LEVELS):
+                out["networking_structure"] = _networking_structure(ctx, higher)
     ctx.results["cfa"] = out
     ctx.add_section(report.cfa_section(jsonable(out)))
+
+
+def _networking_structure(ctx: AnalysisContext, four_tier: CFAResult) -> dict[str, Any]:
+    """Networking as a fourth tier vs as an assemblage of the other capabilities (seed 001 §5).
+
+    Both are second-order CFAs of the same constructs: the four-tier model has one correlated
+    factor per level; the assemblage model one ``networking_capability`` factor over every
+    capability construct. The assemblage is the four-tier model with the level factors
+    correlating perfectly, so the two are compared by the χ² difference test (as lavaan's
+    ``anova`` does for ML) and by BIC.
+    """
+    model = model_from_instrument(ctx.instrument, second_order="assemblage")
+    try:
+        assemblage = fit_cfa(ctx.keyed, model)
+    except ValueError as exc:
+        return {"status": "not run", "reason": str(exc)}
+    general, nested = four_tier.fit_indices(), assemblage.fit_indices()
+    d_chisq = float(nested["chisq"] - general["chisq"])
+    d_df = int(nested["df"] - general["df"])
+    p = float(stats.chi2.sf(max(d_chisq, 0.0), d_df)) if d_df > 0 else None
+    d_bic = float(nested["bic"] - general["bic"])
+    if p is not None and p >= 0.05:
+        preferred = "assemblage"
+        text = (
+            "Networking as an assemblage of the other capabilities fits as well as four "
+            f"separate tiers (Δχ²({d_df}) = {d_chisq:.1f}, p = {p:.3f}): the simpler structure "
+            "the paper argues for is retained."
+        )
+    elif d_bic < 0:
+        preferred = "assemblage"
+        text = (
+            f"The four tiers fit significantly better (Δχ²({d_df}) = {d_chisq:.1f}), but BIC "
+            f"prefers the assemblage (ΔBIC = {d_bic:.1f}): the difference is small relative "
+            "to the sample."
+        )
+    else:
+        preferred = "four_tier"
+        text = (
+            f"Four separate tiers fit better than one assemblage (Δχ²({d_df}) = "
+            f"{d_chisq:.1f}, ΔBIC = {d_bic:+.1f}): the levels are more distinct than the "
+            "paper's assemblage reading implies."
+        )
+    keys = ("chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic")
+    return {
+        "status": "ok",
+        "four_tier": {k: general[k] for k in keys},
+        "assemblage": {
+            **{k: nested[k] for k in keys},
+            "std_loadings": {
+                f"{f}.{i}": v
+                for (f, i), v in assemblage.std_loadings.items()
+                if f == ASSEMBLAGE_FACTOR
+            },
+            "lavaan_syntax": lavaan_syntax(model),
+        },
+        "chisq_diff": d_chisq,
+        "df_diff": d_df,
+        "pvalue": p,
+        "bic_diff": d_bic,
+        "preferred": preferred,
+        "summary": text,
+    }
 
 
 def validity_step(ctx: AnalysisContext) -> None:

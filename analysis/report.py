@@ -617,6 +617,30 @@ def cfa_section(cfa: Mapping[str, Any]) -> ReportSection:
             paragraph("Second-order model (each capability level a factor over its constructs):")
         )
         parts.append(f"<p>{' · '.join(cells)}</p>")
+    structure = cfa.get("networking_structure")
+    if structure and structure.get("status") == "ok":
+        rows = [
+            [
+                name,
+                f"{fmt(m['chisq'], 1)} ({fmt(m['df'])})",
+                fmt(m["cfi"]),
+                fmt(m["rmsea"]),
+                fmt(m["bic"], 1),
+            ]
+            for name, m in (
+                ("four tiers: one factor per level", structure["four_tier"]),
+                ("assemblage: one networking capability over all", structure["assemblage"]),
+            )
+        ]
+        parts.append(
+            paragraph(
+                "Is networking a fourth tier or an assemblage of the other capabilities "
+                "(seed 001 §5)? " + structure["summary"]
+            )
+        )
+        parts.append(
+            table(rows, ["Structure", "χ² (df)", "CFI", "RMSEA", "BIC"], numeric=(1, 2, 3, 4))
+        )
     loadings = pd.Series(cfa["std_loadings"], dtype=float)
     if len(loadings):
         fig = loadings_figure(loadings)

@@ -20,6 +20,7 @@ KEYS = [
     "convergent_validity",
     "discriminant_validity",
     "invariance",
+    "networking_structure",
     "stage_structure",
     "ordering",
     "non_cumulative",
@@ -229,3 +230,23 @@ def test_non_cumulative_row_judges_the_share_that_breaks_the_order(
     assert row.verdict == verdict
     assert f"({share:.1%}) break the order of 'seed001'" in row.value
     assert "levels_1_0: 20.0%" in row.value
+
+
+@pytest.mark.parametrize(
+    ("pvalue", "bic_diff", "verdict"),
+    [(0.20, 30.0, "supported"), (0.001, -12.0, "partly"), (1e-9, 80.0, "not supported")],
+)
+def test_networking_structure_row(pvalue: float, bic_diff: float, verdict: str) -> None:
+    cfa = {
+        "status": "ok",
+        "networking_structure": {
+            "status": "ok",
+            "chisq_diff": 25.0,
+            "df_diff": 13,
+            "pvalue": pvalue,
+            "bic_diff": bic_diff,
+            "summary": "text",
+        },
+    }
+    row = _by_key({"cfa": cfa})["networking_structure"]
+    assert row.verdict == verdict and row.value.startswith("Δχ²(13) = 25.0")
