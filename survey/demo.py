@@ -121,8 +121,12 @@ def _demo_completion_times(n: int, *, now: datetime, days: int = DEMO_FIELD_DAYS
 
 
 def seed_demo(engine: Engine, csv_path: Path = DEMO_CSV) -> int:
-    """Store the demo responses as completed ``is_demo`` responses; returns how many were new."""
+    """Store the demo responses as completed ``is_demo`` responses; returns how many were new.
+
+    Demo responses to an older version of the instrument are replaced (never real ones).
+    """
     instrument = load_instrument(DEFAULT_INSTRUMENT)
+    store.drop_stale_demo(engine, instrument_id=instrument.id, keep_version=instrument.version)
     responses = pd.read_csv(csv_path, dtype={"channels": "string"})
     return store.import_completed(
         engine,

@@ -521,6 +521,33 @@ def save_contact(engine: Engine, *, instrument_id: str, email: str) -> None:
         )
 
 
+def drop_stale_demo(engine: Engine, *, instrument_id: str, keep_version: str) -> int:
+    """Delete simulated demo responses to other versions of an instrument.
+
+    Only rows marked ``is_demo`` are touched — a real respondent's answers are never deleted
+    here. Used when the shipped instrument moves to a new version, so that the demo database
+    holds one version's demo responses.
+
+    Returns
+    -------
+    int
+        Number of demo respondents deleted.
+    """
+    stale = (
+        (_RESPONDENTS.c.instrument_id == instrument_id)
+        & (_RESPONDENTS.c.instrument_version != keep_version)
+        & _RESPONDENTS.c.is_demo.is_(True)
+    )
+    with write_transaction(engine) as conn:
+        ids = list(conn.execute(select(_RESPONDENTS.c.id).where(stale)).scalars())
+        if not ids:
+            return 0
+        for table in (_ANSWERS, _TIMINGS):
+            conn.execute(table.delete().where(table.c.respondent_id.in_(ids)))
+        conn.execute(_RESPONDENTS.delete().where(_RESPONDENTS.c.id.in_(ids)))
+    return len(ids)
+
+
 def import_completed(
     engine: Engine,
     responses: Iterable[CompletedResponse],

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
-from instrument import Instrument
+from instrument import DEFAULT_INSTRUMENT, Instrument, load_instrument
 from survey import demo, store
 from survey.db import make_engine
 from survey.demo import DEMO_CSV, DEMO_N, demo_responses, seed_demo
@@ -32,29 +33,58 @@ def test_seeding_is_complete_and_idempotent(survey_engine: Engine) -> None:
         ).scalar_one()
     columns = [c for c in demo.columns if c != "respondent_id" and not c.startswith("page_time_")]
     assert n_answers == int(demo[columns].notna().sum().sum())
-    assert n_timings == DEMO_N * 7
+    assert n_timings == DEMO_N * len(load_instrument(DEFAULT_INSTRUMENT).page_list())
     assert [bool(f) for f in flags] == [True] and tokens == 0
 
 
-def test_demo_answers_are_stored_as_the_app_stores_them(smcap_instrument: Instrument) -> None:
+def test_demo_answers_are_stored_as_the_app_stores_them(instrument_2_0: Instrument) -> None:
     demo = pd.read_csv(DEMO_CSV, dtype={"channels": "string"}).head(3)
-    first = demo_responses(demo, smcap_instrument)[0]
+    first = demo_responses(demo, instrument_2_0)[0]
     row = demo.iloc[0]
     assert first.respondent_id == f"demo-{row['respondent_id']}"
     assert first.answers["sector"] == row["sector"]
     assert first.answers["channels"] == row["channels"]
     assert isinstance(first.answers["op_ai_1"], int)
-    assert set(first.answers) <= set(Questionnaire(smcap_instrument).all_question_ids())
+    assert set(first.answers) <= set(Questionnaire(instrument_2_0).all_question_ids())
     assert first.page_seconds["firm"] == pytest.approx(row["page_time_firm"])
 
 
-def test_malformed_demo_rows_are_named(smcap_instrument: Instrument) -> None:
+def test_malformed_demo_rows_are_named(instrument_2_0: Instrument) -> None:
     demo = pd.read_csv(DEMO_CSV, dtype={"channels": "string"}).head(2)
     demo.loc[1, "op_ai_1"] = 12
     with pytest.raises(ValueError, match=r"demo responses, row 3: question .* 12 is not one of"):
-        demo_responses(demo, smcap_instrument)
+        demo_responses(demo, instrument_2_0)
     with pytest.raises(ValueError, match=r"lack column\(s\) \['sector'\]"):
-        demo_responses(demo.drop(columns="sector"), smcap_instrument)
+        demo_responses(demo.drop(columns="sector"), instrument_2_0)
+
+
+def test_demo_of_an_older_version_is_replaced_and_real_answers_kept(
+    survey_engine: Engine, smcap_instrument: Instrument, instrument_2_0: Instrument
+) -> None:
+    from tests.conftest import DEMO_1_0_CSV
+
+    old = pd.read_csv(DEMO_1_0_CSV, dtype={"channels": "string"}).head(5)
+    store.import_completed(
+        survey_engine,
+        demo_responses(old, smcap_instrument),
+        instrument_id="smcap-b2b",
+        instrument_version="1.0",
+        is_demo=True,
+    )
+    real = dataclasses.replace(demo_responses(old.head(1), smcap_instrument)[0], respondent_id="r1")
+    store.import_completed(
+        survey_engine, [real], instrument_id="smcap-b2b", instrument_version="1.0", is_demo=False
+    )
+    added = seed_demo(survey_engine)
+    assert added == DEMO_N
+    with survey_engine.connect() as conn:
+        versions = conn.execute(
+            text("SELECT instrument_version, is_demo, COUNT(*) FROM respondents GROUP BY 1, 2")
+        ).all()
+    assert sorted((v, bool(d), n) for v, d, n in versions) == [
+        ("1.0", False, 1),
+        ("2.0", True, DEMO_N),
+    ]
 
 
 def test_main_seeds_only_the_embedded_demo_database(
