@@ -190,8 +190,8 @@ class LatentProfiles(BaseEstimator):
     --------
     >>> from analysis.scoring import score_respondents
     >>> from analysis.simulate import simulate
-    >>> from instrument import DEFAULT_INSTRUMENT, load_instrument
-    >>> inst = load_instrument(DEFAULT_INSTRUMENT)
+    >>> from instrument import INSTRUMENT_1_0, load_instrument
+    >>> inst = load_instrument(INSTRUMENT_1_0)  # levels-only: one level score per stage step
     >>> levels = score_respondents(simulate(inst, 600, random_state=1).responses, inst).levels
     >>> LatentProfiles(random_state=0).fit(levels).n_profiles_
     4

@@ -48,7 +48,7 @@ from analysis.scoring import (
 )
 from analysis.stages import CARELESS_FLAGS, assess_stages
 from analysis.thresholds import calibrate_thresholds, stage_pair_agreement, threshold_sensitivity
-from instrument import LEVELS, QUADRANTS, Instrument, StageModel
+from instrument import QUADRANTS, Instrument, StageModel
 
 if TYPE_CHECKING:
     from analysis.pipeline import AnalysisContext, Step
@@ -109,10 +109,11 @@ def stages_step(ctx: AnalysisContext) -> None:
         flags = ctx.quality.flags.reindex(index)
         present = [c for c in CARELESS_FLAGS if c in flags.columns]
         flagged = flags[present].fillna(False).astype(bool).any(axis=1)
+    dims, dim_thresholds = profile_inputs(ctx)
     try:
         result = assess_stages(
-            ctx.scores.levels,
-            thresholds=inst.stage_thresholds(),
+            dims,
+            thresholds=dim_thresholds,
             stage_theory=ctx.scores.stage_theory,
             exclude=flagged | ~analysed,
             random_state=ctx.options.seed,
@@ -163,6 +164,29 @@ def stages_step(ctx: AnalysisContext) -> None:
             f"{result.n_used:,} respondents (all are assigned a profile)"
         )
     ctx.add_section(stages_section(_jsonable(out)))
+
+
+def profile_inputs(ctx: AnalysisContext) -> tuple[pd.DataFrame, dict[str, float]]:
+    """What the data-driven stages are fitted to, and the cut of each dimension.
+
+    The 1.0 model (levels only): the four level scores. A declared model: one score per
+    transition, the mean of the scores that transition requires (``to_stage_2`` …), cut at
+    the mean of their thresholds — the dimensions the model itself tells apart.
+    """
+    inst = ctx.instrument
+    assert ctx.scores is not None
+    model = inst.stage_model
+    if model is None or not inst.stage_model_declared:
+        return ctx.scores.levels, dict(inst.stage_thresholds())
+    req = ctx.scores.requirements
+    thresholds = inst.requirement_thresholds(model)
+    dims = {}
+    cuts = {}
+    for t in model.transitions:
+        keys = [r.key for r in t.requires]
+        dims[f"to_stage_{t.to}"] = req[keys].mean(axis=1, skipna=False)
+        cuts[f"to_stage_{t.to}"] = float(np.mean([thresholds[k] for k in keys]))
+    return pd.DataFrame(dims, index=req.index), cuts
 
 
 def _threshold_evidence(
@@ -463,7 +487,8 @@ def stages_section(st: Mapping[str, Any]) -> Any:
         f"<p>{report.badge(VERDICT_BADGE[verdict], verdict)} {report.esc(st['summary'])}</p>",
         report.paragraph(
             f"Latent profiles (Gaussian mixtures with k = 1–{len(st['fit_table'])}) were fitted "
-            f"to the four level scores of {st['n_fitted']:,} respondents"
+            f"to the scores {', '.join(profile_dimensions(st['profiles'])) or 'of the levels'} "
+            f"of {st['n_fitted']:,} respondents"
             + (
                 f" ({st['n_flagged_excluded']:,} respondents flagged for careless answering "
                 "were left out of the fit and assigned afterwards)"
@@ -499,17 +524,17 @@ def stages_section(st: Mapping[str, Any]) -> Any:
         fig = profile_figure(st["profiles"])
         figures.append(fig)
         parts.append(report.figure_html(fig))
+        dims = profile_dimensions(st["profiles"])
         prof_rows = [
-            [f"stage {p['stage']}", f"{p['share']:.0%}"]
-            + [report.fmt(p.get(lv), 2) for lv in LEVELS]
+            [f"stage {p['stage']}", f"{p['share']:.0%}"] + [report.fmt(p.get(d), 2) for d in dims]
             for p in st["profiles"]
         ]
         parts.append(
             report.table(
                 prof_rows,
-                ["Profile", "Share", *LEVELS],
-                numeric=range(1, 6),
-                caption="Mean level score of each profile.",
+                ["Profile", "Share", *dims],
+                numeric=range(1, len(dims) + 2),
+                caption="Mean score of each profile on the dimensions it was fitted to.",
             )
         )
     rule = st["k_rule"]
@@ -763,21 +788,29 @@ def _grid_label(row: Mapping[str, Any]) -> str:
     return f"{row['shift']:+.2f}"
 
 
+def profile_dimensions(profiles: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The score dimensions the profiles were fitted to (levels, or a model's transitions)."""
+    if not profiles:
+        return []
+    return [k for k in profiles[0] if k not in ("stage", "share", "maturity")]
+
+
 def profile_figure(profiles: Sequence[Mapping[str, Any]]) -> go.Figure:
-    """Mean level scores of each profile, one line per profile."""
+    """Mean scores of each profile, one line per profile."""
     fig = go.Figure()
+    dims = profile_dimensions(profiles)
     for p in profiles:
         fig.add_trace(
             go.Scatter(
-                x=list(LEVELS),
-                y=[p.get(lv) for lv in LEVELS],
+                x=dims,
+                y=[p.get(d) for d in dims],
                 mode="lines+markers",
                 name=f"stage {p['stage']} ({p['share']:.0%})",
             )
         )
     fig.update_layout(
-        title={"text": "Profiles: mean score of each capability level", "x": 0},
-        yaxis={"title": "mean level score"},
+        title={"text": "Profiles: mean score on each dimension", "x": 0},
+        yaxis={"title": "mean score"},
         height=360,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         template="plotly_white",

@@ -383,12 +383,23 @@ def _at_most(frame: pd.DataFrame, cap: int | None, seed: int) -> pd.DataFrame:
 
 
 def _check_levels(levels: object) -> pd.DataFrame:
+    """The four level scores in stage order, or (without level columns) the given dimensions.
+
+    A declared stage model is fitted on one score per transition (the mean of its
+    requirements) rather than on the level scores; any frame of two or more score columns
+    without level names is taken as such dimensions, in its column order.
+    """
     if not isinstance(levels, pd.DataFrame):
         raise TypeError(f"levels must be a DataFrame of level scores, got {type(levels).__name__}")
-    missing = [lv for lv in LEVELS if lv not in levels.columns]
-    if missing:
-        raise ValueError(f"levels lacks the level score column(s) {missing}")
-    return levels.loc[:, list(LEVELS)].astype(float)
+    named = [lv for lv in LEVELS if lv in levels.columns]
+    if named:
+        missing = [lv for lv in LEVELS if lv not in levels.columns]
+        if missing:
+            raise ValueError(f"levels lacks the level score column(s) {missing}")
+        return levels.loc[:, list(LEVELS)].astype(float)
+    if levels.shape[1] < 2:
+        raise ValueError("the stage analysis needs at least two score columns")
+    return levels.astype(float)
 
 
 def _ordering(

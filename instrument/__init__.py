@@ -22,12 +22,15 @@ from instrument.models import (
     Transition,
 )
 
-#: The smcap B2B social-media capabilities instrument shipped with the package.
+#: The smcap B2B social-media capabilities instrument shipped with the package (version 2.0).
 DEFAULT_INSTRUMENT = Path(__file__).with_name("smcap-b2b.yaml")
+#: Version 1.0 of the same instrument (levels-only format), kept so 1.0 responses stay analysable.
+INSTRUMENT_1_0 = Path(__file__).with_name("smcap-b2b-1.0.yaml")
 
 __all__ = [
     "AXES",
     "DEFAULT_INSTRUMENT",
+    "INSTRUMENT_1_0",
     "LEVELS",
     "LEVELS_1_0",
     "QUADRANTS",

@@ -132,7 +132,7 @@ def rating_sheet(instrument: Instrument) -> pd.DataFrame:
     >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
     >>> sheet = rating_sheet(load_instrument(DEFAULT_INSTRUMENT))
     >>> len(sheet), sheet.loc[0, ["item_id", "construct_id"]].tolist()
-    (63, ['op_ai_1', 'audience_insight'])
+    (64, ['op_ai_1', 'audience_insight'])
     """
     rows = [
         {
@@ -174,7 +174,7 @@ def rating_sheet_cells(instrument: Instrument, *, rater: str | None = None) -> p
     >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
     >>> cells = rating_sheet_cells(load_instrument(DEFAULT_INSTRUMENT), rater="Ann")
     >>> cells.iloc[1:4, :2].values.tolist()
-    [['instrument', 'smcap-b2b'], ['version', '1.0'], ['rater', 'Ann']]
+    [['instrument', 'smcap-b2b'], ['version', '2.0'], ['rater', 'Ann']]
     """
     scale = "; ".join(f"{k} = {v}" for k, v in RELEVANCE_LABELS.items())
     preamble = [
@@ -926,8 +926,8 @@ def content_validity(
     >>> cv = content_validity(relevance, essential, inst)
     >>> cv.cut, float(cv.items.loc["op_ai_3", "i_cvi"]), cv.summary()["items_below_cut"]
     (0.78, 0.6666666666666666, ['op_ai_3'])
-    >>> round(float(cv.constructs.loc["audience_insight", "s_cvi_ave"]), 3)
-    0.917
+    >>> round(float(cv.constructs.loc["audience_insight", "s_cvi_ave"]), 3)  # (1 + 2/3 + 1) / 3
+    0.889
     """
     expected = list(instrument.item_ids)
     for name, frame in (("relevance", relevance), ("essential", essential)):

@@ -7,14 +7,16 @@ from pathlib import Path
 import pytest
 
 from analysis.simulate import Simulation, simulate
-from instrument import DEFAULT_INSTRUMENT, Instrument, load_instrument
+from instrument import DEFAULT_INSTRUMENT, INSTRUMENT_1_0, Instrument, load_instrument
 from tests.dashboard_support import demo_analysis, demo_db_url  # noqa: F401  (dashboard fixtures)
 from tests.db_support import postgres_url, survey_db_url, survey_engine  # noqa: F401  (survey DB fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-#: Instrument 2.0 (don't-know code, bipolar labels, non-scored indicators).
-INSTRUMENT_2_0 = ROOT / "instrument" / "smcap-b2b-2.0.yaml"
+#: Instrument 2.0, the shipped one (declared stage models, don't-know code, bipolar labels).
+INSTRUMENT_2_0 = DEFAULT_INSTRUMENT
+#: The demo set of instrument 1.0 that the statistics tests are pinned to (R values).
+DEMO_1_0_CSV = ROOT / "tests" / "data" / "simulated_demo_1_0.csv"
 
 #: A small valid instrument using only the public keys of DESIGN §3.1 (line numbers matter).
 MINIMAL_YAML = """\
@@ -43,8 +45,12 @@ constructs:
 
 @pytest.fixture(scope="session")
 def smcap_instrument() -> Instrument:
-    """The shipped smcap-b2b instrument."""
-    return load_instrument(DEFAULT_INSTRUMENT)
+    """Instrument 1.0 of smcap-b2b: the levels-only format the statistics tests are pinned on.
+
+    The engine's numbers (R-pinned reliability, CFA, stages) are tested on it; instrument 2.0
+    (``instrument_2_0``) is what the app serves.
+    """
+    return load_instrument(INSTRUMENT_1_0)
 
 
 @pytest.fixture(scope="session")

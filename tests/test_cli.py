@@ -24,7 +24,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def test_check_summarises_the_shipped_instrument(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["instrument", "check", str(DEFAULT_INSTRUMENT)], capsys)
     assert code == 0
-    assert "63 Likert items (10 reverse-keyed)" in out
+    assert "64 Likert items (11 reverse-keyed)" in out
     for label in (
         "level operational",
         "level dynamic",
@@ -36,7 +36,7 @@ def test_check_summarises_the_shipped_instrument(capsys: pytest.CaptureFixture[s
     ):
         assert label in out
     assert "stage model (all four levels): yes" in out
-    assert "estimated time to complete: 9.4 minutes" in out
+    assert "estimated time to complete: 10.7 minutes" in out
 
 
 def test_check_reports_invalid_file_without_traceback(
@@ -70,8 +70,8 @@ def test_codebook_exports(tmp_path: Path, capsys: pytest.CaptureFixture[str], fm
     if fmt == "csv":
         table = pd.read_csv(io.StringIO(text))
         likert = table[table["kind"] == "likert"]
-        assert len(likert) == 63 and likert["source"].str.contains("seed 00").all()
-        row = table.set_index("variable").loc["ax_ct_3"]
+        assert len(likert) == 64 and likert["source"].str.contains("seed 00").all()
+        row = table.set_index("variable").loc["ax_ct_5"]
         assert row["construct"] == "control" and row["axis"] == "control" and bool(row["reverse"])
         assert set(table["kind"]) >= {"likert", "attention_check", "firmographic (single)"}
     else:
@@ -165,7 +165,7 @@ def test_console_script_is_installed() -> None:
         text=True,
         check=False,
     )
-    assert done.returncode == 0 and "smcap-b2b 1.0" in done.stdout
+    assert done.returncode == 0 and "smcap-b2b 2.0" in done.stdout
 
 
 def test_building_the_command_line_does_not_load_the_statistics_stack() -> None:

@@ -11,10 +11,14 @@ import pandas as pd
 import pytest
 
 from analysis.cli import main
-from instrument import DEFAULT_INSTRUMENT
+from instrument import DEFAULT_INSTRUMENT, INSTRUMENT_1_0
+from tests.conftest import DEMO_1_0_CSV
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "data" / "simulated_demo.csv"
+#: The CLI's mechanics are tested on the 1.0 demo set (its numbers are pinned elsewhere).
+DEMO = DEMO_1_0_CSV
+#: The shipped demo set, answering the shipped instrument (2.0).
+DEMO_2_0 = ROOT / "data" / "simulated_demo.csv"
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -23,11 +27,13 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def analyze(responses: Path | str, out: Path, *extra: str) -> list[str]:
+def analyze(
+    responses: Path | str, out: Path, *extra: str, instrument: Path = INSTRUMENT_1_0
+) -> list[str]:
     return [
         "analyze",
         "--instrument",
-        str(DEFAULT_INSTRUMENT),
+        str(instrument),
         "--responses",
         str(responses),
         "--out",
@@ -209,3 +215,22 @@ def test_report_opens_in_chromium(demo_out: Path, artifacts_dir: Path) -> None:
     assert headings[1] == "What was analysed" and "Reliability of each construct" in headings
     assert "Confirmatory factor analysis" in headings
     assert "Measurement invariance across groups" in headings
+
+
+def test_the_shipped_demo_analyses_with_the_shipped_instrument(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(
+        analyze(DEMO_2_0, tmp_path, "--seed", "3", instrument=DEFAULT_INSTRUMENT), capsys
+    )
+    assert code == 0, err
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["instrument"]["version"] == "2.0"
+    stages = results["stages"]
+    assert [m["id"] for m in stages["models"]] == ["seed001", "seed001_second_arrow", "levels_1_0"]
+    assert stages["model"] == "seed001" and stages["n_profiles"] == 4
+    assert results["cfa"]["networking_structure"]["status"] == "ok"
+    table = pd.read_csv(tmp_path / "assignments.csv", dtype=str, keep_default_na=False)
+    assert {"stage_theory", "stage_cluster", "stage_status", "stage_margin"} <= set(table)
+    assert ("stage_calibrated" in table) == (stages["stage_calibrated"]["status"] == "ok")
+    assert (table["stage_theory"] != "").all()

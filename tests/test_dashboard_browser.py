@@ -125,7 +125,8 @@ def test_reviewer_sees_the_cluster_dashboard_and_filters_change_the_counts(
     log_in(page, "rita")
     page.get_by_role("heading", name="Stages and strategies").wait_for()
     idle(page)
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(6)
+    # sizes, profiles, map, stage × quadrant, agreement, stability, threshold sensitivity
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(7)
     expect(page.get_by_text("Aggregates only")).to_be_visible()
     assert metric_value(page, "Firms analysed") == "400"
     # only their page in the navigation
@@ -176,7 +177,7 @@ def test_researcher_pages_and_the_spss_download(
         screenshot(page, artifacts_dir / f"dashboard-validation-{name}.png", height=1800)
 
     open_dashboard(page, "Stages and strategies")
-    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(6)
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(7)
     expect(page.get_by_text("Aggregates only")).to_have_count(0)
     screenshot(page, artifacts_dir / "dashboard-clusters-researcher.png")
 

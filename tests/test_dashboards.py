@@ -115,7 +115,7 @@ def test_downloads(demo_analysis: StudyAnalysis, tmp_path: Path) -> None:
     path = tmp_path / "clean.sav"
     path.write_bytes(dashboards.clean_sav_bytes(demo_analysis))
     data, meta = pyreadstat.read_sav(str(path))
-    assert len(data) == 400 and meta.file_label == "smcap-b2b 1.0"
+    assert len(data) == 400 and meta.file_label == "smcap-b2b 2.0"
     assert meta.column_names_to_labels["stage_cluster"].startswith("Data-driven stage")
     codebook = pd.read_csv(io.BytesIO(dashboards.codebook_csv_bytes(Q.instrument)))
     assert "op_ai_1" in set(codebook["variable"])
@@ -125,15 +125,15 @@ def test_downloads(demo_analysis: StudyAnalysis, tmp_path: Path) -> None:
     assert results["cfa"]["second_order"]["lavaan_syntax"] in script
     assert 'data <- data[lavNames(model, "ov")]' in script
     assert '"op_ai_3"' in script and "(1 + 7) - data[reverse]" in script
-    assert "<- NA" not in script  # 1.0 has no don't-know code
+    assert "data[data == 99] <- NA" in script or "<- NA" in script  # 2.0's don't-know code
     assert f'read.csv("{dashboards.download_name(demo_analysis, "clean_data.csv")}")' in script
 
 
-def test_uploaded_text_cannot_become_a_formula(smcap_instrument) -> None:
+def test_uploaded_text_cannot_become_a_formula(instrument_2_0) -> None:
     frame = pd.read_csv(DEMO_CSV, dtype={"channels": "string"}).head(120)
     frame["note"] = ['=HYPERLINK("http://x")'] + ["ok"] * 119
     analysis = dashboards.analyse(
-        frame, smcap_instrument, source="upload.csv", id_column="respondent_id"
+        frame, instrument_2_0, source="upload.csv", id_column="respondent_id"
     )
     text = dashboards.clean_csv_bytes(analysis).decode()
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text

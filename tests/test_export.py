@@ -22,15 +22,12 @@ from analysis.export import (
 )
 from analysis.pipeline import default_steps, run_analysis
 from instrument import Instrument, parse_instrument
-from tests.conftest import MINIMAL_YAML
+from tests.conftest import DEMO_1_0_CSV, MINIMAL_YAML
 
 
 @pytest.fixture(scope="module")
 def demo_clean(smcap_instrument: Instrument) -> pd.DataFrame:
-    responses = pd.read_csv(
-        Path(__file__).resolve().parent.parent / "data" / "simulated_demo.csv",
-        dtype={"channels": "string"},
-    ).head(120)
+    responses = pd.read_csv(DEMO_1_0_CSV, dtype={"channels": "string"}).head(120)
     steps = [s for s in default_steps() if s.name in ("quality", "scores")]
     result = run_analysis(responses, smcap_instrument, steps=steps)
     return clean_data(responses, result.assignments, id_column="respondent_id")

@@ -12,10 +12,10 @@ from sqlalchemy import Engine
 from instrument import Instrument
 from survey import flow, store
 from survey.config import Settings
-from survey.demo import DEMO_CSV
 from survey.questionnaire import Questionnaire
 from survey.store import CompletedResponse
 from tests.answer_plans import plan_answers
+from tests.conftest import DEMO_1_0_CSV as DEMO_CSV
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -150,7 +150,7 @@ def test_comparison_needs_thirty_completed_responses(
     survey_engine: Engine, q: Questionnaire
 ) -> None:
     assert flow.comparison(survey_engine, q) is None
-    kwargs = {"instrument_id": "smcap-b2b", "instrument_version": "1.0"}
+    kwargs = {"instrument_id": "smcap-b2b", "instrument_version": q.instrument.version}
     store.import_completed(survey_engine, demo_batch(29), is_demo=True, **kwargs)
     assert flow.comparison(survey_engine, q) is None
     store.import_completed(survey_engine, demo_batch(30)[29:], is_demo=True, **kwargs)

@@ -1,4 +1,4 @@
-"""Instrument 2.0 (``instrument/smcap-b2b-2.0.yaml``): the properties its design promises.
+"""Instrument 2.0 (``instrument/smcap-b2b.yaml``): the properties its design promises.
 
 The constructs and levels the case profiles and the stage model read, 3–4 items per construct,
 reverse-keyed items at every level, a don't-know code, definitions, sources and advice for every
@@ -162,9 +162,11 @@ def test_introduction_defines_the_organisation_and_addresses_agencies(inst: Inst
     assert "agency's own social media" in intro
 
 
-def test_no_stage_model_or_rule_declared_here(inst: Instrument) -> None:
-    assert not inst.stage_model_declared
+def test_the_stage_models_are_declared_with_sources(inst: Instrument) -> None:
+    assert inst.stage_model_declared and inst.stage_model.id == "seed001"
     assert not inst.stage_rule.thresholds
+    for transition in inst.stage_model.transitions:
+        assert all(req.source is not None for req in transition.requires)
 
 
 # ------------------------------------------------------------------ wording from the papers

@@ -9,10 +9,10 @@ from analysis.profile import respondent_profile, sample_levels
 from analysis.scoring import score_respondents
 from analysis.simulate import simulate
 from instrument import Instrument, parse_instrument
-from survey.demo import DEMO_CSV
+from tests.conftest import DEMO_1_0_CSV as DEMO_CSV
 from tests.conftest import MINIMAL_YAML
 
-# Rscript tests/r/profile_levels.R on data/simulated_demo.csv
+# Rscript tests/r/profile_levels.R (instrument 1.0 on tests/data/simulated_demo_1_0.csv)
 R_FIRST_FIVE = {
     "sim000001": ((5.683333333, 3.666666667, 3.250000000, 4.500), 2, "dissemination"),
     "sim000002": ((4.233333333, 4.000000000, 4.083333333, 4.250), 1, "call_to_action"),

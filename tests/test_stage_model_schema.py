@@ -88,3 +88,35 @@ def test_construct_labels_must_match_the_scale() -> None:
     bad = BASE.replace("label: Net,", "label: Net, labels: [new, old],")
     with pytest.raises(InstrumentError, match=r"constructs\[3\]\.labels.*2 labels.*7 points"):
         parse_instrument(bad)
+
+
+def test_instrument_check_prints_every_transition_with_its_source(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from analysis.cli import main
+    from instrument import DEFAULT_INSTRUMENT, load_instrument
+
+    assert main(["instrument", "check", str(DEFAULT_INSTRUMENT)]) == 0
+    out = capsys.readouterr().out
+    model = load_instrument(DEFAULT_INSTRUMENT).stage_model
+    assert f"stage model '{model.id}' (default, declared in the file)" in out
+    for transition in model.transitions:
+        assert f"stage {transition.to - 1} → {transition.to} needs" in out
+        for req in transition.requires:
+            assert req.source is not None, req.key  # the shipped model cites every placement
+            line = next(ln for ln in out.splitlines() if ln.strip().startswith(req.key + " "))
+            assert req.source.cite() in line and "≥ 4.50" in line
+    assert "stage model 'levels_1_0' (alternative" in out
+
+
+def test_instrument_check_on_an_unknown_construct_names_the_path(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from analysis.cli import main
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(BASE + MODEL.replace("{last}", "nope"), encoding="utf-8")
+    assert main(["instrument", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "stage_models[0].transitions[2].requires[0].construct" in err
+    assert "unknown construct 'nope'" in err and str(path) in err

@@ -65,7 +65,7 @@ def test_results_hold_stages_quadrants_claims_and_the_scorecard(analysed: Analys
     assert rows["invariance"]["verdict"] == "not run"  # no --group
     assert rows["stage_structure"]["verdict"] == "supported"
     assert all(row["verdict"] in SCORECARD_VERDICTS for row in card["rows"])
-    assert sum(card["counts"].values()) == len(card["rows"]) == 15
+    assert sum(card["counts"].values()) == len(card["rows"]) == 16
 
 
 def test_assignments_get_stage_columns_side_by_side(
@@ -172,7 +172,7 @@ def test_scorecard_reads_clearly_in_chromium(
         browser.close()
     assert errors == []
     assert headings[0] == SCORECARD_TITLE and headings[1] == "What was analysed"
-    assert len(badges) == 15 and set(badges) <= set(SCORECARD_VERDICTS)
+    assert len(badges) == 16 and set(badges) <= set(SCORECARD_VERDICTS)
     assert box is not None and box["y"] < 200  # the first thing a reader sees
 
 

@@ -19,6 +19,13 @@ if stage_text is not None:
     st.subheader(f"Your estimated stage – {stage_text.title}")
     st.markdown("**What this stage often looks like**")
     st.markdown("\n".join(f"- {line}" for line in stage_text.looks_like))
+elif profile.stage_status == "unclassified":
+    st.subheader("Your estimated stage – not enough answers to tell")
+    st.write(
+        "Some capabilities could not be scored because too few of their statements were "
+        "answered (or were answered “don't know”), so we cannot place your organisation at a "
+        "stage. The scores that could be computed are shown below."
+    )
 elif profile.stage_status == "non_cumulative":
     st.subheader("Your estimated stage – an unusual profile")
     st.write(

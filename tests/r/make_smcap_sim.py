@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis.scoring import keyed_items
 from analysis.simulate import SimulationConfig, simulate
-from instrument import DEFAULT_INSTRUMENT, load_instrument
+from instrument import INSTRUMENT_1_0, load_instrument
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 OUT = DATA / "smcap_sim.csv"
@@ -24,7 +24,7 @@ ITEMS = DATA / "smcap_sim_items.csv"
 
 
 def main() -> None:
-    inst = load_instrument(DEFAULT_INSTRUMENT)
+    inst = load_instrument(INSTRUMENT_1_0)
     sim = simulate(inst, 2000, random_state=7, config=SimulationConfig(missing_rate=0.005))
     keyed = keyed_items(sim.responses, inst).astype("Int64")
     keyed.insert(0, "offering", sim.responses["offering"])

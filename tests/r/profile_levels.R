@@ -1,10 +1,10 @@
 # Reference values for tests/test_profile.py: level scores, theory stage and quadrant of the
-# first respondents of data/simulated_demo.csv, and the sample medians of the level scores.
+# first respondents of tests/data/simulated_demo_1_0.csv (instrument 1.0), and the sample medians of the level scores.
 # Run from the project folder:  Rscript tests/r/profile_levels.R
 library(yaml)
 
-inst <- yaml::read_yaml("instrument/smcap-b2b.yaml")
-d <- read.csv("data/simulated_demo.csv", stringsAsFactors = FALSE)
+inst <- yaml::read_yaml("instrument/smcap-b2b-1.0.yaml")
+d <- read.csv("tests/data/simulated_demo_1_0.csv", stringsAsFactors = FALSE)
 lo <- inst$scale$min; hi <- inst$scale$max
 
 construct_score <- function(con) {
