@@ -20,7 +20,7 @@ from joblib import Parallel, delayed
 from sklearn.metrics import adjusted_rand_score
 
 from analysis.quality import quality_flags
-from analysis.scoring import score_respondents
+from analysis.scoring import score_respondents, stage_dimensions
 from analysis.simulate import simulate
 from analysis.stages import CARELESS_FLAGS, assess_stages, json_records
 from instrument import Instrument
@@ -164,9 +164,10 @@ def _one_study(
     truth = sim.truth.set_axis(sim.responses.index)
     flags = quality_flags(sim.responses, instrument).flags
     careless = flags[list(CARELESS_FLAGS)].any(axis=1)
+    dims, cuts = stage_dimensions(scores, instrument)
     result = assess_stages(
-        scores.levels,
-        thresholds=instrument.stage_thresholds(),
+        dims,
+        thresholds=cuts,
         stage_theory=scores.stage_theory,
         exclude=careless,
         n_boot=n_boot,

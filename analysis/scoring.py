@@ -523,3 +523,36 @@ def score_respondents(
         quadrant_margin=q_margin.rename("quadrant_margin"),
         requirements=requirements,
     )
+
+
+def stage_dimensions(
+    scores: Scores, instrument: Instrument
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """What the data-driven stages are fitted to, and the cut of each dimension.
+
+    Parameters
+    ----------
+    scores : Scores
+        Output of :func:`score_respondents`.
+    instrument : Instrument
+        Its stage model and thresholds.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        For the 1.0 model (levels only): the four level scores and the level thresholds. For a
+        declared model: one score per transition, the mean of the scores that transition
+        requires (columns ``to_stage_2`` …), and the mean of their thresholds — the dimensions
+        the model itself tells apart.
+    """
+    model = instrument.stage_model
+    if model is None or not instrument.stage_model_declared:
+        return scores.levels, dict(instrument.stage_thresholds())
+    req = scores.requirements
+    thresholds = instrument.requirement_thresholds(model)
+    dims, cuts = {}, {}
+    for t in model.transitions:
+        keys = [r.key for r in t.requires]
+        dims[f"to_stage_{t.to}"] = req[keys].mean(axis=1, skipna=False)
+        cuts[f"to_stage_{t.to}"] = float(np.mean([thresholds[k] for k in keys]))
+    return pd.DataFrame(dims, index=req.index), cuts

@@ -45,6 +45,7 @@ from analysis.scoring import (
     StageClassification,
     classify_stages,
     requirement_scores,
+    stage_dimensions,
 )
 from analysis.stages import CARELESS_FLAGS, assess_stages
 from analysis.thresholds import calibrate_thresholds, stage_pair_agreement, threshold_sensitivity
@@ -109,7 +110,7 @@ def stages_step(ctx: AnalysisContext) -> None:
         flags = ctx.quality.flags.reindex(index)
         present = [c for c in CARELESS_FLAGS if c in flags.columns]
         flagged = flags[present].fillna(False).astype(bool).any(axis=1)
-    dims, dim_thresholds = profile_inputs(ctx)
+    dims, dim_thresholds = stage_dimensions(ctx.scores, inst)
     try:
         result = assess_stages(
             dims,
@@ -164,29 +165,6 @@ def stages_step(ctx: AnalysisContext) -> None:
             f"{result.n_used:,} respondents (all are assigned a profile)"
         )
     ctx.add_section(stages_section(_jsonable(out)))
-
-
-def profile_inputs(ctx: AnalysisContext) -> tuple[pd.DataFrame, dict[str, float]]:
-    """What the data-driven stages are fitted to, and the cut of each dimension.
-
-    The 1.0 model (levels only): the four level scores. A declared model: one score per
-    transition, the mean of the scores that transition requires (``to_stage_2`` …), cut at
-    the mean of their thresholds — the dimensions the model itself tells apart.
-    """
-    inst = ctx.instrument
-    assert ctx.scores is not None
-    model = inst.stage_model
-    if model is None or not inst.stage_model_declared:
-        return ctx.scores.levels, dict(inst.stage_thresholds())
-    req = ctx.scores.requirements
-    thresholds = inst.requirement_thresholds(model)
-    dims = {}
-    cuts = {}
-    for t in model.transitions:
-        keys = [r.key for r in t.requires]
-        dims[f"to_stage_{t.to}"] = req[keys].mean(axis=1, skipna=False)
-        cuts[f"to_stage_{t.to}"] = float(np.mean([thresholds[k] for k in keys]))
-    return pd.DataFrame(dims, index=req.index), cuts
 
 
 def _threshold_evidence(
