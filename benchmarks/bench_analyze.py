@@ -1,9 +1,9 @@
 """Time `smcap analyze` on simulated data, and the same analysis in R.
 
-    python benchmarks/bench_analyze.py [--sizes 2000 100000] [--instruments 24 63] [--no-r]
+    python benchmarks/bench_analyze.py [--sizes 2000 100000] [--instruments 24 63 64] [--no-r]
 
-For each instrument (the 24-item benchmark instrument ``benchmarks/bench24.yaml`` and the full
-63-item smcap instrument) and each sample size, simulates respondents with the foundation's
+For each instrument (the 24-item benchmark instrument ``benchmarks/bench24.yaml``, the 63-item
+smcap instrument 1.0 and the 64-item 2.0) and each sample size, simulates respondents with the
 simulator (``analysis.simulate``, seed 1), writes them to a CSV file and runs
 
 * ``smcap analyze --group offering --drop-small-groups`` as a separate process, and
@@ -37,9 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis.simulate import simulate  # noqa: E402
-from instrument import DEFAULT_INSTRUMENT, load_instrument  # noqa: E402
+from instrument import DEFAULT_INSTRUMENT, INSTRUMENT_1_0, load_instrument  # noqa: E402
 
-INSTRUMENTS = {24: ROOT / "benchmarks" / "bench24.yaml", 63: DEFAULT_INSTRUMENT}
+INSTRUMENTS = {
+    24: ROOT / "benchmarks" / "bench24.yaml",
+    63: INSTRUMENT_1_0,
+    64: DEFAULT_INSTRUMENT,
+}
 
 #: Runs a command, then prints its wall time and peak RSS (of it and its children) as JSON.
 _MEASURE = """
@@ -80,7 +84,9 @@ def r_spec(instrument_path: Path, group: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 100000])
-    parser.add_argument("--instruments", type=int, nargs="+", default=[24, 63], choices=[24, 63])
+    parser.add_argument(
+        "--instruments", type=int, nargs="+", default=[24, 64], choices=sorted(INSTRUMENTS)
+    )
     parser.add_argument("--no-r", action="store_true", help="skip the R comparison")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()

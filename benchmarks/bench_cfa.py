@@ -1,4 +1,4 @@
-"""Wall time of smcap's CFA engine on the smcap-b2b model (16 factors, 63 items).
+"""Wall time of smcap's CFA engine on the smcap-b2b 1.0 model (16 factors, 63 items).
 
 Usage::
 
@@ -36,7 +36,7 @@ from analysis.cfa import fit_cfa, lavaan_syntax, model_from_instrument
 from analysis.invariance import measurement_invariance
 from analysis.scoring import keyed_items
 from analysis.simulate import SimulationConfig, simulate
-from instrument import DEFAULT_INSTRUMENT, load_instrument
+from instrument import INSTRUMENT_1_0, load_instrument
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(lavaan))
@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--r", action="store_true", help="also time lavaan with Rscript")
     args = parser.parse_args()
 
-    inst = load_instrument(DEFAULT_INSTRUMENT)
+    inst = load_instrument(INSTRUMENT_1_0)
     first = model_from_instrument(inst)
     second = model_from_instrument(inst, second_order=True)
     print(f"model: {len(first.factors)} factors, {len(first.items)} items; best of {args.repeat}")
