@@ -60,6 +60,7 @@ CLUSTER_COLUMNS: tuple[str, ...] = (
     "stage_theory",
     "stage_calibrated",
     "stage_cluster",
+    "stage_status",
     "quadrant",
 )
 #: Most distinct values a column may have to be offered as an invariance group.

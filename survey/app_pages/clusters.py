@@ -6,6 +6,7 @@ fewer than 5 firms shows nothing but a message. Researchers see the same charts 
 and the map as individual (jittered) firms.
 """
 
+import pandas as pd
 import streamlit as st
 
 from analysis.aggregates import (
@@ -138,6 +139,27 @@ else:
             st.caption(
                 "Numbers are firms per area. Grey areas hold firms, but too few to show "
                 "(or a count that would reveal a small one); white areas hold none."
+            )
+        if "stage_status" in subset.columns:
+            outside = category_counts(
+                subset["stage_status"].astype("string").fillna("unclassified"),
+                ["classified", "non_cumulative", "unclassified"],
+                min_cell=min_cell,
+            )
+            mixed = category_counts(
+                subset["quadrant"].astype("string").fillna("none"),
+                [*QUADRANTS, "mixed", "none"],
+                min_cell=min_cell,
+            )
+
+            def shown(value: object) -> str:
+                return "hidden" if value is None or pd.isna(value) else f"{int(value):,}"
+
+            st.caption(
+                f"Not placed at a theory stage: {shown(outside['non_cumulative'])} firm(s) whose "
+                "profile breaks the stage model's order (non-cumulative: evidence about the "
+                f"theory) and {shown(outside['unclassified'])} with a missing score. "
+                f"On a quadrant cut (mixed): {shown(mixed['mixed'])}."
             )
     with right:
         table = count_table(
