@@ -15,13 +15,19 @@ def plan_answers(questionnaire: Questionnaire, *, seed: int) -> dict[str, Any]:
     """Widget values a simulated respondent gives to every question (attention checks right)."""
     rng = random.Random(seed)
     checks = {a.id: a.answer for a in questionnaire.instrument.attention_checks}
+    dont_know = questionnaire.instrument.scale.dont_know
     plan: dict[str, Any] = {}
     for page_id in questionnaire.page_ids:
         for q in questionnaire.questions(page_id, seed=None):
             values = [v for v, _ in q.options]
             if q.kind == "attention":
                 plan[q.id] = checks[q.id]
-            elif q.kind in ("likert", "single"):
+            elif q.kind == "likert":
+                # a respondent who knows the answers (don't-know is tested on its own)
+                plan[q.id] = rng.choice(
+                    [v for v in values if dont_know is None or v != dont_know.code]
+                )
+            elif q.kind == "single":
                 plan[q.id] = rng.choice(values)
             elif q.kind == "multi":
                 chosen = set(rng.sample(values, rng.randint(1, 3)))

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from survey.questionnaire import Question, Questionnaire
 
@@ -39,6 +39,8 @@ PORT_RANGE = range(8600, 8650)
 DASHBOARD_PORTS = range(8650, 8700)
 #: Milliseconds to wait for a page after a click (the CPU may be shared).
 WAIT_MS = 30_000
+# Assertions wait as long as the pages do: a chart can take seconds to draw on a busy CPU.
+expect.set_options(timeout=WAIT_MS)
 
 
 def free_port(port_range: range = PORT_RANGE) -> int:
