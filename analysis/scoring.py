@@ -435,23 +435,20 @@ def classify_stages(
         met[:, t] = (slack[:, [col[k] for k in keys_t]] >= 0).all(axis=1)
     leading = np.cumprod(met, axis=1).sum(axis=1) if n_t else np.zeros(n, dtype=int)
     stage = 1 + leading
-    later_met = np.array(
-        [met[i, leading[i] + 1 :].any() if leading[i] < n_t else False for i in range(n)],
-        dtype=bool,
+    after = np.arange(n_t)[None, :] > leading[:, None]
+    non_cumulative = (met & after).any(axis=1) & ~unclassified
+    # per transition, the least slack of its requirements (negative: the largest shortfall)
+    least = (
+        np.column_stack([slack[:, [col[k] for k in keys_t]].min(axis=1) for keys_t in transitions])
+        if n_t
+        else np.zeros((n, 0))
     )
-    non_cumulative = later_met & ~unclassified
-    margin = np.full(n, np.nan)
-    for i in range(n):
-        if unclassified[i] or non_cumulative[i]:
-            continue
-        s = leading[i]
-        passed = [col[k] for t in transitions[:s] for k in t]
-        parts = []
-        if passed:
-            parts.append(slack[i, passed].min())
-        if s < n_t:
-            parts.append(-slack[i, [col[k] for k in transitions[s]]].min())
-        margin[i] = min(parts) if parts else np.nan
+    passed = np.arange(n_t)[None, :] < leading[:, None]
+    above = np.where(passed, least, np.inf).min(axis=1, initial=np.inf)
+    at_next = np.take_along_axis(least, np.minimum(leading, max(n_t - 1, 0))[:, None], axis=1)
+    below = np.where(leading < n_t, -at_next[:, 0], np.inf) if n_t else np.full(n, np.inf)
+    margin = np.minimum(above, below)
+    margin[~np.isfinite(margin) | unclassified | non_cumulative] = np.nan
     index = frame.index
     status = np.where(
         unclassified, UNCLASSIFIED, np.where(non_cumulative, NON_CUMULATIVE, CLASSIFIED)
