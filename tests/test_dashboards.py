@@ -16,11 +16,13 @@ from analysis.pipeline import default_steps, run_analysis
 from analysis.responses import validate_responses
 from analysis.simulate import simulate
 from instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument
+from instrument.codebook import codebook
 from survey import dashboards, flow, store
 from survey.dashboards import ResponsesError, StudyAnalysis
 from survey.demo import DEMO_CSV, seed_demo
 from survey.questionnaire import Questionnaire
 from tests.conftest import MINIMAL_YAML
+from tests.csv_support import HOSTILE_TEXT, assert_csv_safe
 
 Q = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -131,12 +133,19 @@ def test_downloads(demo_analysis: StudyAnalysis, tmp_path: Path) -> None:
 
 def test_uploaded_text_cannot_become_a_formula(instrument_2_0) -> None:
     frame = pd.read_csv(DEMO_CSV, dtype={"channels": "string"}).head(120)
-    frame["note"] = ['=HYPERLINK("http://x")'] + ["ok"] * 119
+    hostile = list(HOSTILE_TEXT)
+    frame["note"] = hostile + ["ok"] * (120 - len(hostile))
     analysis = dashboards.analyse(
         frame, instrument_2_0, source="upload.csv", id_column="respondent_id"
     )
-    text = dashboards.clean_csv_bytes(analysis).decode()
-    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+    rows = assert_csv_safe(dashboards.clean_csv_bytes(analysis), n_rows=120)
+    notes = [row[rows[0].index("note")] for row in rows[1:]]
+    assert notes[: len(hostile)] == [
+        f"'{t}" if t.lstrip().startswith(("=", "+", "-", "@")) else t for t in hostile
+    ]
+    assert_csv_safe(
+        dashboards.codebook_csv_bytes(instrument_2_0), n_rows=len(codebook(instrument_2_0))
+    )
 
 
 # --------------------------------------------------------------------------- clusters
