@@ -216,11 +216,13 @@ def _origin_text(inst: Instrument, model: StageModel) -> dict[str, str]:
 def _cmd_codebook(args: argparse.Namespace) -> int:
     inst = read_instrument(args.file)
     if args.format == "csv":
-        text = codebook(inst).to_csv(index=False)
+        from analysis.export import safe_csv_text
+
+        text = safe_csv_text(codebook(inst))
     else:
         text = codebook_markdown(inst)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        Path(args.out).write_bytes(text.encode("utf-8"))
         print(f"codebook written to {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
@@ -228,7 +230,7 @@ def _cmd_codebook(args: argparse.Namespace) -> int:
 
 
 def _cmd_rating_sheet(args: argparse.Namespace) -> int:
-    from analysis.export import neutralise_formulas
+    from analysis.export import write_safe_csv
     from instrument.content_validity import rating_sheet_cells
 
     out = Path(args.out)
@@ -237,15 +239,14 @@ def _cmd_rating_sheet(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         raise CliError(f"output folder '{out.parent}' does not exist")
     inst = read_instrument(args.file)
-    cells = neutralise_formulas(rating_sheet_cells(inst, rater=args.rater))
     # with a byte-order mark, so that Excel reads the text as UTF-8
-    cells.to_csv(out, header=False, index=False, encoding="utf-8-sig")
+    write_safe_csv(rating_sheet_cells(inst, rater=args.rater), out, header=False, excel_bom=True)
     print(f"rating sheet for {len(inst.items)} items written to {out}", file=sys.stderr)
     return 0
 
 
 def _cmd_cvi(args: argparse.Namespace) -> int:
-    from analysis.export import neutralise_formulas
+    from analysis.export import write_safe_csv
     from instrument.content_validity import content_validity, content_validity_text, read_panel
 
     out = Path(args.out) if args.out else None
@@ -259,8 +260,7 @@ def _cmd_cvi(args: argparse.Namespace) -> int:
     print(content_validity_text(result, blanks=panel.blanks))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        items = neutralise_formulas(result.items.join(panel.comments))
-        items.to_csv(out / "cvi_items.csv")
+        write_safe_csv(result.items.join(panel.comments), out / "cvi_items.csv", index=True)
         summary = result.summary() | {"blank_cells": panel.blanks.to_dict("records")}
         text = json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False)
         (out / "cvi_summary.json").write_text(text + "\n", encoding="utf-8")
@@ -283,6 +283,7 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from analysis.export import write_safe_csv
     from analysis.simulate import simulate
 
     if args.n < 1:
@@ -295,8 +296,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     inst = read_instrument(args.instrument)
     sim = simulate(inst, args.n, random_state=args.seed, null=args.null)
     truth_path = truth_path_for(out)
-    sim.responses.to_csv(out, index=False)
-    sim.truth.to_csv(truth_path, index=False)
+    write_safe_csv(sim.responses, out)
+    write_safe_csv(sim.truth, truth_path)
     kind = "null model (continuous maturity, no stages)" if args.null else "stage model"
     print(
         f"simulated {args.n} respondents ({kind}, seed {args.seed}) -> {out} and {truth_path}",

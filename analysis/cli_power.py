@@ -89,7 +89,9 @@ def _cmd_power(args: argparse.Namespace) -> int:
     )
     if out is not None:
         if out.suffix.lower() == ".csv":
-            study.summary.to_csv(out, float_format="%.4f")
+            from analysis.export import write_safe_csv
+
+            write_safe_csv(study.summary, out, index=True, float_format="%.4f")
         else:
             out.write_text(json.dumps(study.to_dict(), indent=2, allow_nan=False) + "\n")
         print(f"written to {out}", file=sys.stderr)

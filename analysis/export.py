@@ -62,9 +62,9 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         The same table where every text cell and column name that starts with ``=``, ``+``,
-        ``-``, ``@``, a tab or a carriage return gets a leading apostrophe (``'=1+1``).
-        Numeric columns are left alone (a negative *number* is not text); missing values stay
-        missing.
+        ``-``, ``@``, a tab or a carriage return — also after leading blanks (``" =1+1"``) —
+        gets a leading apostrophe (``'=1+1``). Numeric columns are left alone (a negative
+        *number* is not text); missing values stay missing.
 
     Notes
     -----
@@ -87,6 +87,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in out.columns:
         series = out[column]
+        if isinstance(series.dtype, pd.CategoricalDtype) and _is_text(series.cat.categories):
+            series = series.astype(object)
         if _is_text(series):
             out[column] = series.map(_neutral_cell, na_action="ignore")
     out.columns = [_neutral_cell(c) if isinstance(c, str) else c for c in out.columns]
@@ -95,9 +97,72 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def safe_csv_text(
+    frame: pd.DataFrame,
+    *,
+    index: bool = False,
+    header: bool = True,
+    float_format: str | None = None,
+) -> str:
+    """``frame`` as CSV text that a spreadsheet or CSV reader cannot misread.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Any table.
+    index, header : bool
+        Whether to write the row labels and the column names.
+    float_format : str, optional
+        Format of floating-point numbers (``"%.4f"``).
+
+    Returns
+    -------
+    str
+        RFC 4180 CSV: rows end in CRLF and every cell holding a comma, a quote, a carriage
+        return or a line feed is quoted, so a line break inside a text cell never starts a new
+        row; text that a spreadsheet would run as a formula is neutralised
+        (:func:`neutralise_formulas`).
+
+    Notes
+    -----
+    Every CSV that smcap writes — the CLI's files and the dashboards' downloads — goes through
+    this function.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> text = safe_csv_text(pd.DataFrame({"note": ["a\\r=cmd|1", " =1+1"]}))
+    >>> text.split("\\r\\n")
+    ['note', '"a\\r=cmd|1"', "' =1+1", '']
+    """
+    return neutralise_formulas(frame).to_csv(
+        index=index, header=header, float_format=float_format, lineterminator="\r\n"
+    )
+
+
 def safe_csv(frame: pd.DataFrame, *, index: bool = False) -> bytes:
-    """``frame`` as UTF-8 CSV bytes, with formulas neutralised (:func:`neutralise_formulas`)."""
-    return neutralise_formulas(frame).to_csv(index=index).encode("utf-8")
+    """``frame`` as UTF-8 CSV bytes (:func:`safe_csv_text`)."""
+    return safe_csv_text(frame, index=index).encode("utf-8")
+
+
+def write_safe_csv(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    index: bool = False,
+    header: bool = True,
+    float_format: str | None = None,
+    excel_bom: bool = False,
+) -> Path:
+    """Write ``frame`` to ``path`` as :func:`safe_csv_text`; returns the path.
+
+    ``excel_bom=True`` starts the file with a UTF-8 byte-order mark, so that Excel reads the
+    text as UTF-8.
+    """
+    text = safe_csv_text(frame, index=index, header=header, float_format=float_format)
+    out = Path(path)
+    out.write_bytes(text.encode("utf-8-sig" if excel_bom else "utf-8"))
+    return out
 
 
 def _is_text(values: pd.Series | pd.Index) -> bool:
@@ -105,7 +170,10 @@ def _is_text(values: pd.Series | pd.Index) -> bool:
 
 
 def _neutral_cell(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    # a spreadsheet skips leading blanks before it looks for a formula (" =1+1")
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_PREFIXES) or value.lstrip().startswith(FORMULA_PREFIXES)
+    ):
         return "'" + value
     return value
 
@@ -431,6 +499,8 @@ __all__ = [
     "clean_data",
     "neutralise_formulas",
     "safe_csv",
+    "safe_csv_text",
     "sav_bytes",
     "spss_data",
+    "write_safe_csv",
 ]

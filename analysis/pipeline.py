@@ -47,6 +47,7 @@ from analysis.cfa import (
 from analysis.common_method import harman_single_factor
 from analysis.correlation import PairwiseMoments, pairwise_moments
 from analysis.efa import efa, parallel_analysis
+from analysis.export import write_safe_csv
 from analysis.invariance import measurement_invariance
 from analysis.quality import FLAG_COLUMNS, QualityResult, flag_reasons, quality_flags
 from analysis.reliability import reliability
@@ -255,7 +256,7 @@ class AnalysisResult:
         paths["results"].write_text(
             json.dumps(self.results, indent=2, allow_nan=False) + "\n", encoding="utf-8"
         )
-        labelled_stages(self.assignments).round(4).to_csv(paths["assignments"])
+        write_safe_csv(labelled_stages(self.assignments).round(4), paths["assignments"], index=True)
         paths["report"].write_text(self.report_html(), encoding="utf-8")
         return paths
 

@@ -13,10 +13,12 @@ The rules:
   are left out and constructs with fewer than two remaining items are skipped.
 * **Cells** — item and attention-check answers must be numbers on the scale; empty cells (and
   pandas' usual missing markers such as ``NA``) are missing answers. Non-integer values inside
-  the scale are accepted (e.g. averaged ratings). When the scale has a don't-know code
-  (``scale.dont_know``), that code is also accepted in item columns (not in attention checks):
-  it becomes a missing answer for the analysis, and the answers are counted per item and
-  reported in a warning.
+  the scale are accepted (e.g. averaged ratings) with a warning naming them. When the scale
+  has a don't-know code (``scale.dont_know``), that code is also accepted in item columns (not
+  in attention checks): it becomes a missing answer for the analysis, and the answers are
+  counted per item and reported in a warning.
+* **Options** — a value of a single-choice question (``sector``, ``offering`` …) that is not
+  one of its options is analysed as given, with a warning naming column, row and value.
 * **Respondents** — ids must be present and unique. A CFA needs at least
   :func:`minimum_respondents` respondents: one more than the number of items (otherwise the item
   covariance matrix cannot be inverted) and never fewer than 50 (below that, maximum-likelihood
@@ -346,6 +348,8 @@ def validate_responses(
     dk = instrument.scale.dont_know
     if dk is not None and dont_know is not None and dont_know.to_numpy().any():
         warnings.append(_dont_know_warning(dont_know, dk))
+    warnings.extend(_between_points_warning(numeric, source, where))
+    warnings.extend(_unknown_option_warnings(frame, instrument, source, where))
 
     data = frame.copy()
     for col in answer_cols:
@@ -690,6 +694,50 @@ def _check_scale(
         f"{examples}. Recode them (missing = empty cell) or check that the instrument's scale "
         "matches the file"
     )
+
+
+def _between_points_warning(numeric: pd.DataFrame, source: str, where: _Locator) -> list[str]:
+    """A warning naming the answers that are not whole scale points (3.5 on a 1–7 item)."""
+    values = numeric.to_numpy(dtype=float)
+    between = ~np.isnan(values) & (values != np.round(values))
+    if not between.any():
+        return []
+    rows, cols = np.nonzero(between)
+    order = np.lexsort((cols, rows))
+    examples = "; ".join(
+        f"{where(int(rows[k]))}, column '{numeric.columns[cols[k]]}': "
+        f"{_number(values[rows[k], cols[k]])}"
+        for k in order[:_EXAMPLES]
+    )
+    return [
+        f"{source}: {int(between.sum())} answer(s) fall between the scale points, e.g. "
+        f"{examples}. They are analysed as given; if the file should hold single answers, "
+        "check the export"
+    ]
+
+
+def _unknown_option_warnings(
+    frame: pd.DataFrame, instrument: Instrument, source: str, where: _Locator
+) -> list[str]:
+    """One warning per single-choice question whose column holds values that are no option."""
+    out = []
+    for question in instrument.firmographics:
+        if question.type != "single" or not question.options or question.id not in frame:
+            continue
+        allowed = {str(o.value) for o in question.options}
+        column = frame[question.id]
+        given = column.notna() & (column.astype(str).str.strip() != "")
+        unknown = given & ~column.astype(str).str.strip().isin(allowed)
+        if not unknown.any():
+            continue
+        positions = np.flatnonzero(unknown.to_numpy())
+        examples = "; ".join(f"{where(int(i))}: {column.iloc[i]!r}" for i in positions[:_EXAMPLES])
+        out.append(
+            f"{source}: column '{question.id}' has {len(positions)} value(s) that are not among "
+            f"its options ({_preview(sorted(allowed))}), e.g. {examples}. They are analysed as "
+            "their own group; recode them to an option or leave the cell empty"
+        )
+    return out
 
 
 def _check_constant_items(

@@ -16,6 +16,11 @@ from pydantic import ValidationError
 from instrument.models import Instrument, LocatedValueError
 
 Loc = tuple[str | int, ...]
+#: The problem reported for YAML nested deeper than Python's recursion allows.
+TOO_DEEP = (
+    "the file nests too deeply (lists or mappings inside each other hundreds of levels "
+    "deep); an instrument needs only a few levels"
+)
 
 
 class InstrumentError(ValueError):
@@ -44,8 +49,9 @@ def load_instrument(path: str | Path) -> Instrument:
     Raises
     ------
     InstrumentError
-        When the file is missing or unreadable, is not valid YAML, is empty, or does not
-        follow the schema. Each problem names its place in the file and the YAML line.
+        When the file is missing or unreadable, is not valid YAML, is empty, nests too
+        deeply, or does not follow the schema. Each problem names its place in the file and
+        the YAML line.
 
     Examples
     --------
@@ -89,6 +95,8 @@ def parse_instrument(text: str, *, source: str | Path = "<string>") -> Instrumen
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError:
+        raise InstrumentError(source, [TOO_DEEP]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -104,6 +112,8 @@ def parse_instrument(text: str, *, source: str | Path = "<string>") -> Instrumen
         return Instrument.model_validate(data)
     except ValidationError as exc:
         raise InstrumentError(source, _describe(exc, node)) from None
+    except RecursionError:
+        raise InstrumentError(source, [TOO_DEEP]) from None
 
 
 def _describe(exc: ValidationError, node: yaml.Node | None) -> list[str]:

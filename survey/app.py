@@ -31,6 +31,10 @@ PAGE_OF: dict[flow.RouteKind, tuple[str, str]] = {
     "changed": ("resume_problem.py", "Survey link"),
 }
 
+# Also when started outside the project folder (without its .streamlit/config.toml): an
+# exception's message and traceback stay in the server log, the browser learns only that
+# something went wrong.
+st.set_option("client.showErrorDetails", "none")
 st.html(Path(__file__).with_name("style.css"))
 UNAVAILABLE = (
     "The survey is unavailable for a moment. Everything you have submitted so far is saved; "

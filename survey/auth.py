@@ -31,6 +31,15 @@ Rate limiting
     no password is checked at all, not even a correct one, and the message says how long to
     wait. A success deletes the count; a count idle for :data:`RESET_AFTER` starts afresh.
 
+    Two more limits hold whatever the name, so that new or unknown names cost an attacker as
+    much as a known one: at most :data:`GLOBAL_LIMIT` attempts per :data:`GLOBAL_WINDOW` on
+    the whole site (beyond it every attempt waits for the window's end, with no password
+    verified), and, when the client's address is known, :data:`CLIENT_FREE_FAILURES` free
+    failures per client before the same doubling locks. With a client address, a user name's
+    lock holds for that client only: someone guessing at a staff name from elsewhere cannot
+    keep the real user out (beyond the global window of a minute), and their own guesses stay
+    limited by the client and global counts.
+
     Every attempt is counted as a failure *before* the password is checked, in the same
     transaction that checks the lock (``BEGIN IMMEDIATE`` on SQLite, ``SELECT ... FOR
     UPDATE`` on PostgreSQL), and the success clears it afterwards: so a burst of parallel
@@ -44,6 +53,7 @@ from __future__ import annotations
 import argparse
 import functools
 import getpass
+import hashlib
 import math
 import os
 import re
@@ -58,7 +68,7 @@ from typing import Any, Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Connection, Engine, delete, select
 
 from survey.config import DEFAULT_DATABASE_URL, PROJECT_DIR
 from survey.db import LoginAttempt, upsert_insert, utcnow, write_transaction
@@ -80,6 +90,16 @@ BASE_DELAY = 5.0
 MAX_DELAY = 900.0
 #: A count with no attempt for this long starts afresh (and its row is pruned).
 RESET_AFTER = timedelta(hours=1)
+#: Failed attempts per client (IP address) that cost nothing; then locks as for a name.
+CLIENT_FREE_FAILURES = 10
+#: Attempts (any names, any clients) allowed per :data:`GLOBAL_WINDOW`; each attempt beyond
+#: waits for the window's end, so no burst of new names costs more than this many argon2
+#: verifications. A success gives its attempt back.
+GLOBAL_LIMIT = 30
+#: The window of :data:`GLOBAL_LIMIT`.
+GLOBAL_WINDOW = timedelta(minutes=1)
+#: The ``login_attempts`` key of the global count (no typed name starts with a blank).
+GLOBAL_KEY = " all"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.-]{0,63}$")
 _HASHER = PasswordHasher()
@@ -302,16 +322,17 @@ def ensure_demo_accounts(path: Path = DEMO_ACCOUNTS_FILE) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- logging in
-def lock_seconds(failures: int) -> float:
-    """Seconds a user name is locked after its ``failures``-th counted failure.
+def lock_seconds(failures: int, *, free: int = FREE_FAILURES) -> float:
+    """Seconds a user name (or client) is locked after its ``failures``-th counted failure.
 
     Notes
     -----
-    :math:`0` for ``failures`` ≤ :data:`FREE_FAILURES`, else
+    :math:`0` for ``failures`` ≤ ``free``, else
     :math:`\\min(B \\cdot 2^{f - F - 1}, M)` with :math:`B` = :data:`BASE_DELAY`,
-    :math:`F` = :data:`FREE_FAILURES` and :math:`M` = :data:`MAX_DELAY`.
+    :math:`F` = ``free`` (:data:`FREE_FAILURES` for a user name, :data:`CLIENT_FREE_FAILURES`
+    for a client) and :math:`M` = :data:`MAX_DELAY`.
     """
-    beyond = failures - FREE_FAILURES
+    beyond = failures - free
     if beyond <= 0:
         return 0.0
     return min(BASE_DELAY * 2.0 ** min(beyond - 1, 30), MAX_DELAY)
@@ -323,9 +344,10 @@ def attempt_login(
     name: str,
     password: str,
     *,
+    client: str | None = None,
     now: datetime | None = None,
 ) -> LoginResult:
-    """Check a user name and password, with the rate limit described in the module docstring.
+    """Check a user name and password, with the rate limits described in the module docstring.
 
     Parameters
     ----------
@@ -335,6 +357,9 @@ def attempt_login(
         The configured accounts (:func:`load_users`).
     name, password : str
         What was typed.
+    client : str, optional
+        What identifies the client (its IP address), when known: failures are then also
+        counted per client, and a user name's lock holds for that client only.
     now : datetime, optional
         Aware UTC time of the attempt (default: now).
 
@@ -342,12 +367,16 @@ def attempt_login(
     -------
     LoginResult
         The user on success; otherwise a message that does not say whether the name exists,
-        and how many seconds to wait when the name is locked.
+        and how many seconds to wait when the name, the client or the log-in is locked.
     """
     now = now or utcnow()
     key = normalise_name(name)[:64]
     if not key or not password:
         return LoginResult(None, message="Please enter your user name and password.")
+    # a valid user name is its own key; anything else is hashed, so it cannot hit another count
+    plain = client is None and _NAME.match(key)
+    name_key = key if plain else _digest_key("n", f"{key}\n{client or ''}")
+    client_key = None if client is None else _digest_key("c", client)
     with write_transaction(engine) as conn:
         conn.execute(
             _TABLE.delete().where(
@@ -355,41 +384,99 @@ def attempt_login(
                 (_TABLE.c.locked_until.is_(None)) | (_TABLE.c.locked_until < now),
             )
         )
-        insert = upsert_insert(conn.dialect.name, _TABLE).on_conflict_do_nothing(
-            index_elements=["user_name"]
-        )
-        conn.execute(
-            insert, {"user_name": key, "failures": 0, "last_attempt_at": now, "locked_until": None}
-        )
-        query = select(_TABLE).where(_TABLE.c.user_name == key)
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        row = conn.execute(query).mappings().one()
-        if row["locked_until"] is not None and row["locked_until"] > now:
-            wait = _ceil_seconds(row["locked_until"] - now)
-            return LoginResult(None, wait, _locked_message(wait))
-        failures = row["failures"] if now - row["last_attempt_at"] < RESET_AFTER else 0
-        failures += 1
-        delay = lock_seconds(failures)
-        conn.execute(
-            _TABLE.update()
-            .where(_TABLE.c.user_name == key)
-            .values(
-                failures=failures,
-                last_attempt_at=now,
-                locked_until=now + timedelta(seconds=delay) if delay else None,
-            )
-        )
+        busy = _count_global(conn, now)
+        if busy:
+            return LoginResult(None, busy, _busy_message(busy))
+        if client_key is not None:
+            wait, _ = _count(conn, client_key, now, free=CLIENT_FREE_FAILURES)
+            if wait:
+                return LoginResult(None, wait, _locked_message(wait, "from this connection"))
+        wait, delay = _count(conn, name_key, now, free=FREE_FAILURES)
+        if wait:
+            return LoginResult(None, wait, _locked_message(wait, "for this user name"))
     user = users.get(key)
     if verify_password(user.password_hash if user else _dummy_hash(), password) and user:
         with write_transaction(engine) as conn:
-            conn.execute(delete(_TABLE).where(_TABLE.c.user_name == key))
+            conn.execute(delete(_TABLE).where(_TABLE.c.user_name == name_key))
+            conn.execute(
+                _TABLE.update()
+                .where(_TABLE.c.user_name == GLOBAL_KEY, _TABLE.c.failures > 0)
+                .values(failures=_TABLE.c.failures - 1)
+            )
         return LoginResult(user)
     wait = math.ceil(delay)
     message = "Wrong user name or password."
     if wait:
         message += f" Too many failed attempts: {_wait_phrase(wait)} before trying again."
     return LoginResult(None, wait, message)
+
+
+def _digest_key(kind: str, text: str) -> str:
+    """A ``login_attempts`` key that no typed user name can equal (it holds a colon)."""
+    return f"{kind}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:48]}"
+
+
+def _row(conn: Connection, key: str, now: datetime) -> Mapping[str, Any]:
+    """The ``login_attempts`` row of ``key`` (created empty), locked for this transaction."""
+    insert = upsert_insert(conn.dialect.name, _TABLE).on_conflict_do_nothing(
+        index_elements=["user_name"]
+    )
+    conn.execute(
+        insert, {"user_name": key, "failures": 0, "last_attempt_at": now, "locked_until": None}
+    )
+    query = select(_TABLE).where(_TABLE.c.user_name == key)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).mappings().one()
+
+
+def _count(conn: Connection, key: str, now: datetime, *, free: int) -> tuple[int, float]:
+    """Count a failure of ``key`` before the password is checked.
+
+    Returns the seconds ``key`` is still locked (0: not locked, nothing counted) and the lock
+    this failure starts (:func:`lock_seconds` with ``free`` free failures).
+    """
+    row = _row(conn, key, now)
+    if row["locked_until"] is not None and row["locked_until"] > now:
+        return _ceil_seconds(row["locked_until"] - now), 0.0
+    failures = row["failures"] if now - row["last_attempt_at"] < RESET_AFTER else 0
+    failures += 1
+    delay = lock_seconds(failures, free=free)
+    conn.execute(
+        _TABLE.update()
+        .where(_TABLE.c.user_name == key)
+        .values(
+            failures=failures,
+            last_attempt_at=now,
+            locked_until=now + timedelta(seconds=delay) if delay else None,
+        )
+    )
+    return 0, delay
+
+
+def _count_global(conn: Connection, now: datetime) -> int:
+    """Count an attempt against :data:`GLOBAL_LIMIT`; the seconds to wait when it is reached.
+
+    The row's ``last_attempt_at`` is the start of the current window of
+    :data:`GLOBAL_WINDOW`; ``locked_until`` its end once the limit is reached.
+    """
+    row = _row(conn, GLOBAL_KEY, now)
+    if row["locked_until"] is not None and row["locked_until"] > now:
+        return _ceil_seconds(row["locked_until"] - now)
+    start, count = row["last_attempt_at"], row["failures"]
+    if now - start >= GLOBAL_WINDOW or row["locked_until"] is not None:
+        start, count = now, 0
+    count += 1
+    conn.execute(
+        _TABLE.update()
+        .where(_TABLE.c.user_name == GLOBAL_KEY)
+        .values(
+            failures=count,
+            last_attempt_at=start,
+            locked_until=start + GLOBAL_WINDOW if count >= GLOBAL_LIMIT else None,
+        )
+    )
+    return 0
 
 
 @functools.cache
@@ -410,9 +497,14 @@ def _wait_phrase(seconds: int) -> str:
     return f"please wait {minutes} minutes"
 
 
-def _locked_message(seconds: int) -> str:
+def _locked_message(seconds: int, where: str) -> str:
+    return f"Too many failed attempts {where}: {_wait_phrase(seconds)} before trying again."
+
+
+def _busy_message(seconds: int) -> str:
     return (
-        f"Too many failed attempts for this user name: {_wait_phrase(seconds)} before trying again."
+        "Too many log-in attempts on this site just now: "
+        f"{_wait_phrase(seconds)} before trying again."
     )
 
 

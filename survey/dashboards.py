@@ -375,26 +375,31 @@ def lavaan_bytes(analysis: StudyAnalysis) -> bytes:
 
     The clean-data CSV holds the answers as given; the script makes the don't-know code
     missing and recodes the reverse-keyed items (``min + max - x``) before fitting, as smcap
-    does.
+    does. Text from the instrument (title, labels) appears only in comments, on one line each,
+    and every string is an R string literal with its quotes and backslashes escaped, so no
+    instrument text can become R code.
     """
     inst = analysis.instrument
     cfa = analysis.result.results.get("cfa", {})
     first = cfa.get("lavaan_syntax") or lavaan_syntax(model_from_instrument(inst))
     second = (cfa.get("second_order") or {}).get("lavaan_syntax")
-    reverse = ", ".join(f'"{i}"' for i in inst.reverse_item_ids)
+    reverse = ", ".join(_r_string(i) for i in inst.reverse_item_ids)
     dk = inst.scale.dont_know
-    dont_know = [] if dk is None else [f"data[data == {dk.code}] <- NA  # {dk.label}"]
+    dont_know = (
+        [] if dk is None else [f"data[data == {int(dk.code)}] <- NA  # {_r_comment(dk.label)}"]
+    )
+    data_file = _r_string(download_name(analysis, "clean_data.csv"))
     lines = [
-        f"# CFA of {inst.title} ({inst.id} {inst.version}), as fitted by smcap:",
+        f"# CFA of {_r_comment(f'{inst.title} ({inst.id} {inst.version})')}, as fitted by smcap:",
         "# ML estimation, listwise deletion of respondents with a missing answer.",
         "library(lavaan)",
-        f"model <- '\n{first}\n'",
-        f'data <- read.csv("{download_name(analysis, "clean_data.csv")}")',
+        f"model <- {_r_string(chr(10) + first + chr(10))}",
+        f"data <- read.csv({data_file})",
         "# the items only (the file also holds construct scores named like the factors)",
         'data <- data[lavNames(model, "ov")]',
         *dont_know,
         f"reverse <- intersect(c({reverse}), names(data))",
-        f"data[reverse] <- ({inst.scale.min} + {inst.scale.max}) - data[reverse]",
+        f"data[reverse] <- ({float(inst.scale.min):g} + {float(inst.scale.max):g}) - data[reverse]",
         'fit <- cfa(model, data = data, estimator = "ML", missing = "listwise")',
         "summary(fit, fit.measures = TRUE, standardized = TRUE)",
     ]
@@ -402,11 +407,30 @@ def lavaan_bytes(analysis: StudyAnalysis) -> bytes:
         lines += [
             "",
             "# Second-order model: each capability level a factor over its constructs",
-            f"model2 <- '\n{second}\n'",
+            f"model2 <- {_r_string(chr(10) + second + chr(10))}",
             'fit2 <- cfa(model2, data = data, estimator = "ML", missing = "listwise")',
             "summary(fit2, fit.measures = TRUE, standardized = TRUE)",
         ]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+#: Characters that end a line for R or for an editor (CR, LF, other controls, U+2028/2029).
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
+def _r_comment(text: str) -> str:
+    """``text`` for the rest of an R comment line: every line break or control a space."""
+    return _LINE_BREAKS.sub(" ", text)
+
+
+def _r_string(text: str) -> str:
+    """``text`` as a double-quoted R string literal (line feeds kept, all else escaped)."""
+    escaped = text.replace("\x00", "").replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + re.sub(r"[\x01-\x09\x0b-\x1f\x7f]", _r_escape, escaped) + '"'
+
+
+def _r_escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
 
 
 def download_name(analysis: StudyAnalysis, suffix: str) -> str:

@@ -97,7 +97,9 @@ def login_form(context: AppContext) -> User | None:
         submitted = st.form_submit_button("Log in", type="primary")
     if not submitted:
         return None
-    result = attempt_login(context.engine, users, name, password)
+    address = st.context.ip_address  # None when Streamlit does not know it (or on localhost)
+    client = address if isinstance(address, str) and address else None
+    result = attempt_login(context.engine, users, name, password, client=client)
     if not result.ok:
         st.error(result.message)
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import plotly.graph_objects as go
@@ -20,6 +21,21 @@ _LEVEL_LABELS = {
     "adaptive": "Adaptive",
     "networking": "Networking",
 }
+
+
+#: Characters Markdown (and Streamlit's extensions: ``:red[…]``, ``$…$``) can give a meaning.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escape_markdown(text: object) -> str:
+    """``text`` as Markdown that shows exactly these characters: no link, emphasis or formula.
+
+    For text that comes from an upload or the database (column names, group values, error
+    messages quoting them): every ASCII punctuation character is backslash-escaped, which also
+    keeps ``http://…`` and ``www.…`` from becoming links; line breaks stay line breaks.
+    """
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(text))
+    return "  \n".join(escaped.splitlines())
 
 
 def ask(question: Question, value: Any, *, key: str) -> Any:

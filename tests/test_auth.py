@@ -15,7 +15,10 @@ from sqlalchemy import Engine, select
 from survey import auth
 from survey.auth import (
     BASE_DELAY,
+    CLIENT_FREE_FAILURES,
     FREE_FAILURES,
+    GLOBAL_LIMIT,
+    GLOBAL_WINDOW,
     MAX_DELAY,
     RESET_AFTER,
     AuthConfigError,
@@ -198,6 +201,51 @@ def test_parallel_guesses_cannot_outrun_the_limit(survey_engine: Engine, users: 
     checked = [r for r in results if r.message.startswith("Wrong user name or password")]
     assert len(checked) == FREE_FAILURES + 1
     assert attempts_row(survey_engine, "alice")["failures"] == FREE_FAILURES + 1
+
+
+def test_new_names_are_throttled_by_the_global_limit(
+    survey_engine: Engine, users: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verified = []
+    check = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda h, p: verified.append(1) or check(h, p))
+    results = [
+        attempt_login(survey_engine, users, f"name{i}", "guess", now=T0 + timedelta(seconds=i / 10))
+        for i in range(3 * GLOBAL_LIMIT)
+    ]
+    assert len(verified) == GLOBAL_LIMIT  # the rest are refused unchecked
+    busy = results[-1]
+    assert not busy.ok and 0 < busy.wait_seconds <= GLOBAL_WINDOW.total_seconds()
+    assert busy.message.startswith("Too many log-in attempts on this site just now: please wait")
+    # the right password waits too, for at most the window; then it works
+    assert not attempt_login(
+        survey_engine, users, "alice", PASSWORD, now=T0 + timedelta(seconds=9)
+    ).ok
+    after = T0 + GLOBAL_WINDOW + timedelta(seconds=1)
+    assert attempt_login(survey_engine, users, "alice", PASSWORD, now=after).ok
+
+
+def test_a_name_locked_from_one_client_stays_open_to_another(
+    survey_engine: Engine, users: dict
+) -> None:
+    for _ in range(FREE_FAILURES + 3):
+        attempt_login(survey_engine, users, "rita", "guess", client="203.0.113.9", now=T0)
+    locked = attempt_login(survey_engine, users, "rita", PASSWORD, client="203.0.113.9", now=T0)
+    assert not locked.ok and "for this user name" in locked.message
+    assert attempt_login(survey_engine, users, "rita", PASSWORD, client="198.51.100.7", now=T0).ok
+
+
+def test_one_client_guessing_many_names_is_locked(survey_engine: Engine, users: dict) -> None:
+    client = "203.0.113.9"
+    for i in range(CLIENT_FREE_FAILURES):
+        result = attempt_login(survey_engine, users, f"n{i}", "guess", client=client, now=T0)
+        assert result.wait_seconds == 0
+    attempt_login(survey_engine, users, "n-last", "guess", client=client, now=T0)
+    locked = attempt_login(survey_engine, users, "alice", PASSWORD, client=client, now=T0)
+    assert not locked.ok and "from this connection: please wait" in locked.message
+    # the client's lock caps at MAX_DELAY like a name's
+    assert lock_seconds(CLIENT_FREE_FAILURES + 50, free=CLIENT_FREE_FAILURES) == MAX_DELAY
+    assert attempt_login(survey_engine, users, "alice", PASSWORD, client="192.0.2.1", now=T0).ok
 
 
 # --------------------------------------------------------------------------- command line

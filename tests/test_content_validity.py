@@ -31,6 +31,7 @@ from instrument.content_validity import (
     modified_kappa,
     read_panel,
 )
+from tests.csv_support import HOSTILE_TEXT, assert_csv_safe
 
 #: A tiny instrument: one construct with a definition, one without.
 TINY_YAML = """\
@@ -183,6 +184,20 @@ def test_rating_sheet_lists_every_item_with_its_construct(
 
 
 # --------------------------------------------------------------------------- round trip
+def test_cvi_items_csv_reads_back_row_for_row_whatever_the_comments(
+    tmp_path: Path, tiny_yaml: Path, panel_sheets: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for item_id, text in zip(("e1", "e2", "c1", "c2"), HOSTILE_TEXT, strict=False):
+        edit(panel_sheets[1], ITEM_ROW[item_id], "comment", text)
+    out = tmp_path / "cvi"
+    code, _, err = run(
+        ["instrument", "cvi", str(tiny_yaml), *map(str, panel_sheets), "--out", str(out)],
+        capsys,
+    )
+    assert code == 0, err
+    assert_csv_safe((out / "cvi_items.csv").read_bytes(), n_rows=6)
+
+
 def test_round_trip_reproduces_the_hand_computation(
     tmp_path: Path, tiny_yaml: Path, panel_sheets: list[Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -12,7 +14,9 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from survey import cache
 from survey.auth import FREE_FAILURES, User
+from survey.dashboards import StudyAnalysis
 from survey.staff import USER_KEY
 
 APP = str(Path(__file__).resolve().parent.parent / "survey" / "app.py")
@@ -209,6 +213,24 @@ def test_validation_page_shows_results_and_offers_downloads(demo: str) -> None:
     assert "Groups of **offering**" in texts(at.markdown)
     at.selectbox[0].select_index(1).run()  # no grouping
     assert "no grouping column" in texts(at.info)
+
+
+def test_group_names_and_values_from_the_data_are_shown_as_typed(
+    demo: str, demo_analysis: StudyAnalysis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = copy.deepcopy(demo_analysis.result.results)
+    link = "[click](http://evil.example)"
+    results["invariance"]["group"] = link
+    results["invariance"]["group_sizes"] = {link: 200, "**b**": 200}
+    hostile = dataclasses.replace(
+        demo_analysis,
+        result=dataclasses.replace(demo_analysis.result, results=results, warnings=(link,)),
+    )
+    monkeypatch.setattr(cache, "stored_analysis", lambda *args, **kwargs: hostile)
+    at = open_page(start(ALICE), "analysis.py")
+    shown = texts(at.markdown)
+    assert "\\[click\\]\\(http\\:\\/\\/evil\\.example\\) 200\\, \\*\\*b\\*\\* 200" in shown
+    assert "[click](http" not in shown
 
 
 def test_reviewer_cannot_open_researcher_pages_even_by_address(demo: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,11 +17,13 @@ from analysis.pipeline import default_steps, run_analysis
 from analysis.responses import validate_responses
 from analysis.simulate import simulate
 from instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument
+from instrument.codebook import codebook
 from survey import dashboards, flow, store
 from survey.dashboards import ResponsesError, StudyAnalysis
 from survey.demo import DEMO_CSV, seed_demo
 from survey.questionnaire import Questionnaire
 from tests.conftest import MINIMAL_YAML
+from tests.csv_support import HOSTILE_TEXT, assert_csv_safe
 
 Q = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -131,12 +134,57 @@ def test_downloads(demo_analysis: StudyAnalysis, tmp_path: Path) -> None:
 
 def test_uploaded_text_cannot_become_a_formula(instrument_2_0) -> None:
     frame = pd.read_csv(DEMO_CSV, dtype={"channels": "string"}).head(120)
-    frame["note"] = ['=HYPERLINK("http://x")'] + ["ok"] * 119
+    hostile = list(HOSTILE_TEXT)
+    frame["note"] = hostile + ["ok"] * (120 - len(hostile))
     analysis = dashboards.analyse(
         frame, instrument_2_0, source="upload.csv", id_column="respondent_id"
     )
-    text = dashboards.clean_csv_bytes(analysis).decode()
-    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+    rows = assert_csv_safe(dashboards.clean_csv_bytes(analysis), n_rows=120)
+    notes = [row[rows[0].index("note")] for row in rows[1:]]
+    assert notes[: len(hostile)] == [
+        f"'{t}" if t.lstrip().startswith(("=", "+", "-", "@")) else t for t in hostile
+    ]
+    assert_csv_safe(
+        dashboards.codebook_csv_bytes(instrument_2_0), n_rows=len(codebook(instrument_2_0))
+    )
+
+
+HOSTILE_R = 'T\nsystem("touch pwned")\r\nunlink(".")\u2028q()\n# \' " \\'
+
+
+def test_instrument_text_in_the_r_script_stays_in_comments(
+    instrument_2_0: Instrument, tmp_path: Path
+) -> None:
+    dk = instrument_2_0.scale.dont_know
+    assert dk is not None
+    scale = instrument_2_0.scale.model_copy(
+        update={"dont_know": dk.model_copy(update={"label": HOSTILE_R})}
+    )
+    inst = instrument_2_0.model_copy(
+        update={"title": HOSTILE_R, "version": HOSTILE_R, "scale": scale}
+    )
+    data = simulate(instrument_2_0, 120, random_state=9).responses
+    validated = validate_responses(data, inst, source="sim")
+    steps = [s for s in default_steps() if s.name in ("quality", "scores")]
+    script = dashboards.lavaan_bytes(
+        StudyAnalysis(validated, run_analysis(validated, inst, steps=steps))
+    )
+    lines = script.decode().splitlines()
+    # the text is only ever after a comment sign, on the comment's own line
+    assert all(-1 < line.find("#") < line.find("system") or "system" not in line for line in lines)
+    assert lines[0].startswith('# CFA of T system("touch pwned")  unlink(".") q()')
+    path = tmp_path / "cfa_lavaan.R"
+    path.write_bytes(script)
+    # R parses the script and finds no call that the instrument's text put there
+    names = subprocess.run(
+        ["Rscript", "-e", f"cat(unique(all.names(parse({str(path)!r}))), sep='\\n')"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert not {"system", "unlink", "q"} & set(names)
+    assert {"library", "cfa", "read.csv"} <= set(names)
+    assert not (tmp_path / "pwned").exists()
 
 
 # --------------------------------------------------------------------------- clusters

@@ -12,6 +12,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from analysis.cli import main
 from analysis.export import (
     FORMULA_PREFIXES,
     clean_data,
@@ -21,8 +22,10 @@ from analysis.export import (
     spss_data,
 )
 from analysis.pipeline import default_steps, run_analysis
+from analysis.responses import validate_responses
 from instrument import Instrument, parse_instrument
 from tests.conftest import DEMO_1_0_CSV, MINIMAL_YAML
+from tests.csv_support import HOSTILE_TEXT, assert_csv_safe
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +76,48 @@ def test_safe_csv_reads_back_with_the_escapes() -> None:
     frame = pd.DataFrame({"a": ["=1+1", 'say "hi"'], "b": [1, 2]})
     rows = list(csv.reader(io.StringIO(safe_csv(frame).decode("utf-8"))))
     assert rows == [["a", "b"], ["'=1+1", "1"], ['say "hi"', "2"]]
+
+
+def test_line_breaks_in_text_are_quoted_and_blanks_do_not_hide_a_formula() -> None:
+    frame = pd.DataFrame({"note": list(HOSTILE_TEXT), "x": range(len(HOSTILE_TEXT))})
+    rows = assert_csv_safe(safe_csv(frame), n_rows=len(HOSTILE_TEXT))
+    assert rows[1][0] == "ok\r=cmd|' /C calc'!A0"  # the text itself is kept
+    assert rows[4][0] == "' =1+1"
+
+
+def test_assignments_csv_reads_back_row_for_row(
+    smcap_instrument: Instrument, tmp_path: Path
+) -> None:
+    responses = pd.read_csv(DEMO_1_0_CSV, dtype={"channels": "string"}).head(120)
+    hostile = list(HOSTILE_TEXT)
+    responses.loc[: len(hostile) - 1, "respondent_id"] = [f"{t} {i}" for i, t in enumerate(hostile)]
+    validated = validate_responses(
+        responses, smcap_instrument, source="hostile.csv", id_column="respondent_id"
+    )
+    steps = [s for s in default_steps() if s.name in ("quality", "scores")]
+    result = run_analysis(validated, smcap_instrument, steps=steps)
+    paths = result.write(tmp_path)
+    rows = assert_csv_safe(paths["assignments"].read_bytes(), n_rows=120)
+    ids = [row[0] for row in rows[1:]]
+    assert ids[0] == "ok\r=cmd|' /C calc'!A0 0"  # the line break is quoted, not a new row
+    assert ids[3] == "'=1+1 3"  # the id check strips the blank, the writer neutralises
+
+
+def test_codebook_csv_of_the_cli_reads_back_row_for_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    yaml = MINIMAL_YAML.replace("I start conversations.", "ok\\r=cmd|' /C calc'!A0").replace(
+        "I like order.", " =1+1"
+    )
+    (tmp_path / "mini.yaml").write_text(yaml)
+    out = tmp_path / "codebook.csv"
+    code = main(["instrument", "codebook", str(tmp_path / "mini.yaml"), "--out", str(out)])
+    capsys.readouterr()
+    assert code == 0
+    n_rows = len(pd.read_csv(out))
+    rows = assert_csv_safe(out.read_bytes(), n_rows=n_rows)
+    cells = {cell for row in rows for cell in row}
+    assert "ok\r=cmd|' /C calc'!A0" in cells and "' =1+1" in cells
 
 
 # --------------------------------------------------------------------------- clean data

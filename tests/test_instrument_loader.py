@@ -174,3 +174,13 @@ def test_models_are_frozen(tmp_path: Path) -> None:
     inst = load_instrument(write(tmp_path, MINIMAL_YAML))
     with pytest.raises(ValueError, match="frozen"):
         inst.title = "changed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 5000, "id: x\nversion: '1'\ntitle: " + "[" * 5000 + "]" * 5000, "a: " + "{b: " * 3000],
+    ids=["open-lists", "closed-lists-in-a-key", "mappings"],
+)
+def test_deep_nesting_is_a_clear_error(tmp_path: Path, text: str) -> None:
+    message = error_of(tmp_path, text)
+    assert "the file nests too deeply" in message

@@ -131,7 +131,11 @@ def test_values_outside_the_scale_are_errors_but_fractions_inside_are_fine(
 ) -> None:
     data = frame().astype({"e1": float, "c3": float})
     data.loc[0, "e1"] = 2.5
-    assert load_responses(write(tmp_path, data), mini).items().loc["r1", "e1"] == 2.5
+    res = load_responses(write(tmp_path, data), mini)
+    assert res.items().loc["r1", "e1"] == 2.5
+    (warning,) = res.warnings
+    assert "1 answer(s) fall between the scale points" in warning
+    assert "respondent 'r1' (line 2), column 'e1': 2.5" in warning
     data.loc[2, "c3"] = 7
     data.loc[5, "e1"] = 0
     message = error(write(tmp_path, data, "b.csv"), mini)
@@ -309,3 +313,27 @@ def test_an_item_answered_only_dont_know_is_named(tmp_path: Path, mini_dk: Instr
     data["c3"] = 99
     message = error(write(tmp_path, data), mini_dk)
     assert "item 'c3' has no answers at all (only 60 don't-know)" in message
+
+
+def test_answers_between_points_and_unknown_options_are_named(
+    tmp_path: Path, instrument_2_0: Instrument
+) -> None:
+    from analysis.simulate import simulate
+
+    data = simulate(instrument_2_0, 120, random_state=3).responses
+    data = data.astype({"op_ai_1": float})
+    data.loc[data.index[4], "op_ai_1"] = 3.5
+    data.loc[data.index[6], "sector"] = "[banking](http://x)"
+    data.loc[data.index[7], "op_ai_3"] = 99  # the don't-know code: no new warning
+    res = validate_responses(data, instrument_2_0, source="wave.csv", id_column="respondent_id")
+    ids = res.data.index
+    between = [w for w in res.warnings if "between the scale points" in w]
+    assert between == [
+        f"wave.csv: 1 answer(s) fall between the scale points, e.g. respondent '{ids[4]}' "
+        "(row 5), column 'op_ai_1': 3.5. They are analysed as given; if the file should hold "
+        "single answers, check the export"
+    ]
+    (unknown,) = [w for w in res.warnings if "not among its options" in w]
+    assert unknown.startswith("wave.csv: column 'sector' has 1 value(s) that are not among")
+    assert f"respondent '{ids[6]}' (row 7): '[banking](http://x)'" in unknown
+    assert any("don't-know answer(s) (code 99" in w for w in res.warnings)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from instrument import DEFAULT_INSTRUMENT, load_instrument
@@ -290,3 +292,12 @@ def test_dont_know_is_offered_last_set_apart_and_saved_as_its_code(
     respondent = store.find_by_token(db, token)
     assert respondent is not None
     assert store.load_answers(db, respondent.id)[item] == dk.code
+
+
+def test_error_details_never_reach_the_browser(db: Engine) -> None:
+    root = Path(APP).resolve().parent.parent
+    settings = tomllib.loads((root / ".streamlit" / "config.toml").read_text())
+    assert settings["client"]["showErrorDetails"] == "none"
+    config.set_option("client.showErrorDetails", "full")
+    run()
+    assert config.get_option("client.showErrorDetails") == "none"

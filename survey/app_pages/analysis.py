@@ -17,6 +17,7 @@ from analysis.tables import (
 )
 from survey import cache, charts, dashboards
 from survey.dashboards import InstrumentError, ResponsesError
+from survey.ui import escape_markdown
 
 context = cache.app_context()
 version = cache.data_version(context)
@@ -55,7 +56,7 @@ if source == UPLOAD:
             instrument_name=yaml_name,
         )
     except (ResponsesError, InstrumentError, UnicodeDecodeError) as exc:
-        st.error(f"The file cannot be analysed:\n\n```\n{exc}\n```")
+        st.error(f"The file cannot be analysed:\n\n{escape_markdown(exc)}")
         st.stop()
     skip = {*instrument.item_ids, *(a.id for a in instrument.attention_checks)}
     groups = [
@@ -98,17 +99,18 @@ try:
     else:
         analysis = cache.stored_analysis(context, group=group, exclude_flagged=exclude_flagged)
 except ResponsesError as exc:
-    st.error(f"The responses cannot be analysed:\n\n```\n{exc}\n```")
+    st.error(f"The responses cannot be analysed:\n\n{escape_markdown(exc)}")
     st.stop()
 
 results = analysis.result.results
 st.caption(
     f"{results['n_respondents']:,} respondents analysed (of {results['n_respondents_total']:,}) "
-    f"· {results['instrument']['id']} {results['instrument']['version']} · seed {results['seed']}"
+    f"· {escape_markdown(results['instrument']['id'])} "
+    f"{escape_markdown(results['instrument']['version'])} · seed {results['seed']}"
 )
 if analysis.result.warnings:
     with st.expander(f"{len(analysis.result.warnings)} warning(s)"):
-        st.markdown("\n".join(f"- {w}" for w in analysis.result.warnings))
+        st.markdown("\n".join(f"- {escape_markdown(w)}" for w in analysis.result.warnings))
 
 # --------------------------------------------------------------------------- downloads
 st.subheader("Downloads")
@@ -225,9 +227,14 @@ with tabs[3]:
 with tabs[4]:
     invariance = results["invariance"]
     if invariance.get("status") != "ok":
-        st.info(analysis.note or invariance.get("reason", "Invariance was not tested."))
+        st.info(
+            escape_markdown(analysis.note or invariance.get("reason", "Invariance was not tested."))
+        )
     else:
+        # group names and values come from the data: shown as text, never as Markdown
         sizes = ", ".join(f"{k} {v:,}" for k, v in invariance["group_sizes"].items())
-        st.write(f"Groups of **{invariance['group']}**: {sizes}.")
+        st.markdown(
+            f"Groups of **{escape_markdown(invariance['group'])}**: {escape_markdown(sizes)}."
+        )
         st.dataframe(invariance_table(invariance))
         st.caption("Invariant when ΔCFI ≥ −.010 and ΔRMSEA ≤ .015 (Chen, 2007).")

@@ -27,6 +27,7 @@ from analysis.tables import calibrated_cuts_table, scorecard_table
 from instrument import LEVELS, QUADRANTS
 from survey import cache, charts, staff
 from survey.dashboards import ResponsesError
+from survey.ui import escape_markdown
 
 context = cache.app_context()
 user = staff.current_user()
@@ -37,7 +38,10 @@ st.title("Stages and strategies")
 try:
     data = cache.clusters(context)
 except ResponsesError as exc:
-    st.info(f"There is nothing to show yet: the stored responses cannot be analysed.\n\n{exc}")
+    st.info(
+        "There is nothing to show yet: the stored responses cannot be analysed.\n\n"
+        + escape_markdown(exc)
+    )
     st.stop()
 
 # --------------------------------------------------------------------------- filters
