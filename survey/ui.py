@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import plotly.graph_objects as go
@@ -64,6 +65,50 @@ def ask(question: Question, value: Any, *, key: str) -> Any:
         placeholder="Type a whole number",
         key=key,
     )
+
+
+def page_top(title: str, *, visit: str) -> None:
+    """Open a new page at its top, focus its first heading and name it in the tab title.
+
+    Streamlit keeps the scroll offset of its main container across reruns, so without this a
+    respondent who pressed Next at the bottom of a long page would land at the bottom of the
+    next one. Focusing the heading makes screen readers announce the new page. ``visit``
+    identifies the page visit: the script runs again only when it changes (not on every
+    answer). Call it last on the page, once the heading has been drawn.
+    """
+    script = """
+<script>
+const doc = window.parent.document;
+let touched = false;  // never fight a respondent who has started to scroll or answer
+for (const name of ["wheel", "touchstart", "pointerdown", "keydown"]) {
+  doc.addEventListener(name, () => { touched = true; }, {once: true, capture: true});
+}
+const settle = () => {
+  if (touched) return;
+  const main = doc.querySelector('[data-testid="stMain"]');
+  if (main) main.scrollTop = 0;
+  window.parent.scrollTo(0, 0);
+  doc.title = TITLE;
+};
+const focus = () => {
+  const heading = doc.querySelector('[data-testid="stMain"] h1, [data-testid="stMain"] h2, '
+    + '[data-testid="stMain"] h3');
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({preventScroll: true});
+  }
+};
+settle();
+focus();
+// charts and late elements keep changing the height for a moment after the page is drawn
+const timer = setInterval(settle, 100);
+setTimeout(() => clearInterval(timer), 2000);
+</script>
+<!-- VISIT -->
+"""
+    script = script.replace("TITLE", json.dumps(title)).replace("VISIT", visit)
+    with st.container(key="page-top"):  # collapsed by style.css
+        st.iframe(script, height=1)
 
 
 def withdraw_box(engine: Engine, respondent: RespondentState) -> None:

@@ -26,8 +26,10 @@ from tests.browser_support import (
     WAIT_MS,
     AppServer,
     answer_page,
+    assert_opens_at_top,
     click,
     free_port,
+    main_scroll_top,
     running_app,
     screenshot,
     shown_answer,
@@ -116,6 +118,8 @@ def test_browser_completes_the_survey_and_the_database_holds_exactly_its_answers
         else:
             submit_page(phone, page_id, plan)
     expect(phone.get_by_text("Your estimated stage", exact=False)).to_be_visible()
+    assert_opens_at_top(phone, "Thank you!")
+    phone.get_by_text("Your capability levels").scroll_into_view_if_needed()
     expect(phone.locator(".js-plotly-plot")).to_be_visible()
     expect(phone.get_by_text("The comparison includes simulated demonstration")).to_be_visible()
     screenshot(phone, artifacts_dir / "survey-completion-375px.png", height=3000)
@@ -235,3 +239,43 @@ def test_required_message_names_missing_items_and_back_forward_keep_answers(
     phone.keyboard.press("ArrowDown")
     phone.keyboard.press("ArrowDown")
     assert shown_answer(phone, second, target) == QUESTIONNAIRE.instrument.scale.points[2]
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_every_page_opens_at_its_top_with_its_heading_focused_and_named(
+    app: AppServer, browser: Browser, width: int
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=4)
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    consent(page, app.url)
+    pages = list(QUESTIONNAIRE.page_ids)
+    for number, page_id in enumerate(pages, start=1):
+        answer_page(page, QUESTIONNAIRE, page_id, plan)
+        last = page_id == QUESTIONNAIRE.last_page
+        page.get_by_role("button", name="Finish" if last else "Next").scroll_into_view_if_needed()
+        assert main_scroll_top(page) > 0, page_id  # the respondent is at the bottom of the page
+        if last:
+            click(page, "Finish")
+            page.get_by_role("heading", name="Thank you!").wait_for(timeout=WAIT_MS)
+            assert_opens_at_top(page, "Thank you!")
+            expect(page.locator(".js-plotly-plot")).to_be_attached()
+            assert page.title().startswith("Your results – ")
+            break
+        click(page, "Next")
+        following = pages[number]
+        wait_for_page(page, QUESTIONNAIRE, following)
+        title = QUESTIONNAIRE.page(following).title
+        assert_opens_at_top(page, title)
+        expect(page).to_have_title(re.compile(rf"^Page {number + 1} of {len(pages)} – "))
+        focused = page.evaluate("() => document.activeElement.textContent")
+        assert focused.strip().startswith(title)
+        if number == 2:  # Back opens the previous page at its top too
+            click(page, "Back")
+            wait_for_page(page, QUESTIONNAIRE, page_id)
+            assert_opens_at_top(page, QUESTIONNAIRE.page(page_id).title)
+            click(page, "Next")
+            wait_for_page(page, QUESTIONNAIRE, following)
+            assert_opens_at_top(page, title)
+    context.close()

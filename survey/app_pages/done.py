@@ -105,3 +105,4 @@ else:
             st.rerun()
 
 ui.withdraw_box(context.engine, respondent)
+ui.page_top(f"Your results – {instrument.title}", visit=f"done/{respondent.id}")

@@ -62,3 +62,8 @@ with st.form(f"page-{page.id}", enter_to_submit=False, border=False):
         )
 
 ui.withdraw_box(context.engine, respondent)
+ui.page_top(
+    f"Page {position + 1} of {questionnaire.n_pages} – {page.title} – "
+    f"{questionnaire.instrument.title}",
+    visit=f"{page.id}/{visit}",
+)
