@@ -237,6 +237,32 @@ def submit(
     return Submission(state)
 
 
+def save_answer(
+    engine: Engine,
+    questionnaire: Questionnaire,
+    respondent: RespondentState,
+    page_id: str,
+    question_id: str,
+    value: Any,
+    *,
+    now: datetime | None = None,
+) -> RespondentState:
+    """Save one answer as it is given, without checking the page or leaving it.
+
+    A draft of the current page: a refresh or a closed tab keeps every answer given, and the
+    page is still left (and required answers checked) only by :func:`submit`.
+
+    Raises
+    ------
+    ValueError
+        For a question not on the page or a value that is not one of its options.
+    """
+    cleaned = questionnaire.clean(page_id, {question_id: value}, seed=respondent.item_order_seed)
+    return store.save_page(
+        engine, respondent.id, page_id=page_id, answers={question_id: cleaned[question_id]}, now=now
+    )
+
+
 def withdraw(engine: Engine, respondent: RespondentState) -> bool:
     """Delete the respondent and everything they answered (they withdrew consent)."""
     return store.delete_respondent(engine, respondent.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
@@ -23,14 +24,22 @@ _LEVEL_LABELS = {
 }
 
 
-def ask(question: Question, value: Any, *, key: str) -> Any:
+def ask(
+    question: Question,
+    value: Any,
+    *,
+    key: str,
+    on_change: Callable[..., None] | None = None,
+    args: tuple[Any, ...] = (),
+) -> Any:
     """Draw one question with its stored answer preselected; return the widget value.
 
     Likert items and single-choice questions are vertical radio groups without a default
     (every option spelled out, one tap or arrow key to answer, each option read out by
     screen readers); a don't-know option comes last and is set in italics so that it does not
     read as a scale point; multiple choice is a row of pills; counts are a number field.
-    Every control has its question as a visible label.
+    Every control has its question as a visible label. ``on_change`` is called with ``args``
+    when the respondent changes the answer.
     """
     # Plain text only: the label is also the control's accessible name.
     label = f"{question.label} ({question.help})" if question.help else question.label
@@ -45,6 +54,8 @@ def ask(question: Question, value: Any, *, key: str) -> Any:
             index=values.index(value) if value in values else None,
             format_func=labels.__getitem__,
             key=key,
+            on_change=on_change,
+            args=args,
         )
     if question.kind == "multi":
         labels = question.option_labels()
@@ -55,6 +66,8 @@ def ask(question: Question, value: Any, *, key: str) -> Any:
             default=value or None,
             format_func=labels.__getitem__,
             key=key,
+            on_change=on_change,
+            args=args,
         )
     return st.number_input(
         label,
@@ -64,6 +77,8 @@ def ask(question: Question, value: Any, *, key: str) -> Any:
         step=1,
         placeholder="Type a whole number",
         key=key,
+        on_change=on_change,
+        args=args,
     )
 
 

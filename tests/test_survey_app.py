@@ -290,3 +290,24 @@ def test_dont_know_is_offered_last_set_apart_and_saved_as_its_code(
     respondent = store.find_by_token(db, token)
     assert respondent is not None
     assert store.load_answers(db, respondent.id)[item] == dk.code
+
+
+def test_each_answer_is_saved_as_given_and_restored_without_leaving_the_page(db: Engine) -> None:
+    at = run()
+    token = consent(at)
+    plan = plan_answers(Q, seed=15)
+    widget(at, "firm", "sector").set_value(plan["sector"]).run()
+    widget(at, "firm", "employees").set_value(plan["employees"]).run()
+    respondent = store.find_by_token(db, token)
+    assert respondent is not None
+    assert store.load_answers(db, respondent.id) == {
+        "sector": plan["sector"],
+        "employees": plan["employees"],
+    }
+    assert respondent.current_page == Q.first_page and not respondent.completed
+    # a refresh (a new session) shows the page with the answers given so far
+    again = run(token)
+    assert progress_text(again) == f"Page 1 of {Q.n_pages}"
+    assert widget(again, "firm", "employees").value == plan["employees"]
+    assert widget(again, "firm", "sector").value == plan["sector"]
+    assert widget(again, "firm", "country").value is None

@@ -279,3 +279,21 @@ def test_every_page_opens_at_its_top_with_its_heading_focused_and_named(
             wait_for_page(page, QUESTIONNAIRE, following)
             assert_opens_at_top(page, title)
     context.close()
+
+
+def test_answers_ticked_on_a_page_survive_a_refresh_before_next(
+    app: AppServer, phone: Page
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=5)
+    first, second = QUESTIONNAIRE.page_ids[:2]
+    consent(phone, app.url)
+    submit_page(phone, first, plan)
+    ticked = QUESTIONNAIRE.questions(second, seed=None)[:4]
+    answer_page(phone, QUESTIONNAIRE, second, plan, only={q.id for q in ticked})
+    phone.wait_for_timeout(1_500)  # the last answer's save
+    assert main_scroll_top(phone) > 0  # saving an answer does not jump to the top
+    phone.reload()
+    wait_for_page(phone, QUESTIONNAIRE, second)
+    for q in QUESTIONNAIRE.questions(second, seed=None):
+        want = plan[q.id] if q in ticked else None
+        assert shown_answer(phone, second, q) == want, q.id
