@@ -302,6 +302,34 @@ def resume_url(base_url: str, token: str) -> str:
     return f"{base_url.split('?')[0]}?{urlencode({TOKEN_PARAM: token})}"
 
 
+def stage_reason(profile: Profile) -> str | None:
+    """One sentence saying which capabilities decided the stage (``None`` when unplaced).
+
+    At the top stage nothing is missing; below it, the sentence names the capabilities of the
+    next transition that are not yet in place (:attr:`~analysis.profile.Profile.next_steps`,
+    the same scores as the capability chart) and the score each needs.
+    """
+    if profile.stage is None:
+        return None
+    if not profile.next_steps:
+        return (
+            f"You are placed at stage {profile.stage} because your answers show every "
+            "capability the stage model asks for."
+        )
+    steps = profile.next_steps
+    labels = [s.label for s in steps]
+    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    verb = "is" if len(labels) == 1 else "are"
+    thresholds = sorted({s.threshold for s in steps})
+    need = " / ".join(f"{t:.1f}" for t in thresholds)
+    scores = ", ".join(f"{s.label} {s.score:.1f}" for s in steps)
+    return (
+        f"You are placed at stage {profile.stage} because {named} {verb} not yet in place "
+        f"(your {'score' if len(steps) == 1 else 'scores'}: {scores}; in place from {need}), "
+        f"which the move to stage {profile.stage + 1} requires."
+    )
+
+
 def level_table(profile: Profile, comparison: Comparison | None) -> pd.DataFrame:
     """The respondent's level scores (and the sample median) as a small labelled table."""
     table = pd.DataFrame({"yours": profile.levels})

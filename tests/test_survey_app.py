@@ -174,6 +174,9 @@ def test_completion_shows_the_scored_profile_once(db: Engine) -> None:
     if profile.stage is not None:
         stage = Q.instrument.feedback.stages[profile.stage]
         assert f"Your estimated stage – {stage.title}" in headings
+        reason = flow.stage_reason(profile)
+        assert reason is not None and reason.startswith(f"You are placed at stage {profile.stage}")
+        assert reason in [m.value for m in at.markdown]
     else:  # random answers often break the stage order
         assert profile.stage_status == "non_cumulative"
         assert "Your estimated stage – an unusual profile" in headings
