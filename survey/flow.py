@@ -161,6 +161,23 @@ def start(engine: Engine, questionnaire: Questionnaire) -> tuple[RespondentState
     )
 
 
+def resumable(
+    engine: Engine, questionnaire: Questionnaire, token: str | None
+) -> RespondentState | None:
+    """The respondent of ``token`` when they can go on with this questionnaire, else ``None``.
+
+    Consent given again in a browser that already holds such a token continues that response
+    instead of starting a second one.
+    """
+    respondent = store.find_by_token(engine, token)
+    inst = questionnaire.instrument
+    if respondent is None or respondent.completed:
+        return None
+    if (respondent.instrument_id, respondent.instrument_version) != (inst.id, inst.version):
+        return None
+    return respondent
+
+
 def decline(engine: Engine, questionnaire: Questionnaire) -> None:
     """Consent declined: count it anonymously; nothing else is stored."""
     inst = questionnaire.instrument

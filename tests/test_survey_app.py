@@ -314,3 +314,17 @@ def test_each_answer_is_saved_as_given_and_restored_without_leaving_the_page(db:
     assert widget(again, "firm", "employees").value == plan["employees"]
     assert widget(again, "firm", "sector").value == plan["sector"]
     assert widget(again, "firm", "country").value is None
+
+
+def test_consent_again_in_the_same_browser_continues_the_same_respondent(db: Engine) -> None:
+    at = run()
+    token = consent(at)
+    plan = plan_answers(Q, seed=16)
+    fill(at, "firm", plan)
+    button(at, "Next").click().run()
+    del at.query_params[flow.TOKEN_PARAM]  # the browser goes back to the consent page
+    at.run()
+    assert at.title[0].value == Q.instrument.title
+    assert consent(at) == token
+    assert count(db, "respondents") == 1
+    assert progress_text(at) == f"Page 2 of {Q.n_pages}"

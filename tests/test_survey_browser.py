@@ -297,3 +297,23 @@ def test_answers_ticked_on_a_page_survive_a_refresh_before_next(
     for q in QUESTIONNAIRE.questions(second, seed=None):
         want = plan[q.id] if q in ticked else None
         assert shown_answer(phone, second, q) == want, q.id
+
+
+def test_browser_back_to_the_consent_page_never_starts_a_second_respondent(
+    browser: Browser, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'survey.db'}"
+    with running_app(database_url, tmp_path / "server.log") as server:
+        context = browser.new_context(viewport=PHONE)
+        context.set_default_timeout(WAIT_MS)
+        page = context.new_page()
+        token = consent(page, server.url)
+        page.go_back()
+        click(page, "I agree – start the survey")
+        wait_for_page(page, QUESTIONNAIRE, QUESTIONNAIRE.first_page)
+        assert f"r={token}" in page.url
+        context.close()
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM respondents").scalar_one() == 1
+    engine.dispose()
