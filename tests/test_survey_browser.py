@@ -317,3 +317,28 @@ def test_browser_back_to_the_consent_page_never_starts_a_second_respondent(
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM respondents").scalar_one() == 1
     engine.dispose()
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_keyboard_focus_on_an_answer_option_is_clearly_visible(app: AppServer, phone: Page) -> None:
+    consent(phone, app.url)
+    first = QUESTIONNAIRE.first_page
+    radio = next(q for q in QUESTIONNAIRE.questions(first, seed=None) if q.kind == "single")
+    box = phone.locator(f'[class*="st-key-{first}-{radio.id}-"]')
+    box.locator("input[type=radio]").first.focus()
+    phone.keyboard.press("ArrowDown")  # keyboard use: focus-visible
+    option = box.locator('[data-testid="stRadioOption"]:has(input:focus)')
+    style = option.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, "
+        "s.outlineColor, getComputedStyle(document.querySelector('[data-testid=stMain]'))"
+        ".backgroundColor]; }"
+    )
+    outline_style, width, color, background = style
+    assert outline_style == "solid" and float(width.removesuffix("px")) >= 2
+    lighter, darker = sorted((_luminance(color), _luminance(background)), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 3
