@@ -60,6 +60,8 @@ except DBAPIError:
     st.stop()
 
 st.session_state["route"] = where
+if where.kind in ("questions", "done"):  # this browser's respondent, should it return to consent
+    st.session_state["token"] = st.query_params.get(flow.TOKEN_PARAM)
 script, title = PAGE_OF[where.kind]
 user = staff.current_user()
 survey = st.Page(PAGES / script, title=title, url_path="survey", default=True)

@@ -161,6 +161,23 @@ def start(engine: Engine, questionnaire: Questionnaire) -> tuple[RespondentState
     )
 
 
+def resumable(
+    engine: Engine, questionnaire: Questionnaire, token: str | None
+) -> RespondentState | None:
+    """The respondent of ``token`` when they can go on with this questionnaire, else ``None``.
+
+    Consent given again in a browser that already holds such a token continues that response
+    instead of starting a second one.
+    """
+    respondent = store.find_by_token(engine, token)
+    inst = questionnaire.instrument
+    if respondent is None or respondent.completed:
+        return None
+    if (respondent.instrument_id, respondent.instrument_version) != (inst.id, inst.version):
+        return None
+    return respondent
+
+
 def decline(engine: Engine, questionnaire: Questionnaire) -> None:
     """Consent declined: count it anonymously; nothing else is stored."""
     inst = questionnaire.instrument
@@ -237,6 +254,32 @@ def submit(
     return Submission(state)
 
 
+def save_answer(
+    engine: Engine,
+    questionnaire: Questionnaire,
+    respondent: RespondentState,
+    page_id: str,
+    question_id: str,
+    value: Any,
+    *,
+    now: datetime | None = None,
+) -> RespondentState:
+    """Save one answer as it is given, without checking the page or leaving it.
+
+    A draft of the current page: a refresh or a closed tab keeps every answer given, and the
+    page is still left (and required answers checked) only by :func:`submit`.
+
+    Raises
+    ------
+    ValueError
+        For a question not on the page or a value that is not one of its options.
+    """
+    cleaned = questionnaire.clean(page_id, {question_id: value}, seed=respondent.item_order_seed)
+    return store.save_page(
+        engine, respondent.id, page_id=page_id, answers={question_id: cleaned[question_id]}, now=now
+    )
+
+
 def withdraw(engine: Engine, respondent: RespondentState) -> bool:
     """Delete the respondent and everything they answered (they withdrew consent)."""
     return store.delete_respondent(engine, respondent.id)
@@ -274,6 +317,34 @@ def comparison(engine: Engine, questionnaire: Questionnaire) -> Comparison | Non
 def resume_url(base_url: str, token: str) -> str:
     """The resume link: the app's address with ``?r=<token>``."""
     return f"{base_url.split('?')[0]}?{urlencode({TOKEN_PARAM: token})}"
+
+
+def stage_reason(profile: Profile) -> str | None:
+    """One sentence saying which capabilities decided the stage (``None`` when unplaced).
+
+    At the top stage nothing is missing; below it, the sentence names the capabilities of the
+    next transition that are not yet in place (:attr:`~analysis.profile.Profile.next_steps`,
+    the same scores as the capability chart) and the score each needs.
+    """
+    if profile.stage is None:
+        return None
+    if not profile.next_steps:
+        return (
+            f"You are placed at stage {profile.stage} because your answers show every "
+            "capability the stage model asks for."
+        )
+    steps = profile.next_steps
+    labels = [s.label for s in steps]
+    named = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    verb = "is" if len(labels) == 1 else "are"
+    thresholds = sorted({s.threshold for s in steps})
+    need = " / ".join(f"{t:.1f}" for t in thresholds)
+    scores = ", ".join(f"{s.label} {s.score:.1f}" for s in steps)
+    return (
+        f"You are placed at stage {profile.stage} because {named} {verb} not yet in place "
+        f"(your {'score' if len(steps) == 1 else 'scores'}: {scores}; in place from {need}), "
+        f"which the move to stage {profile.stage + 1} requires."
+    )
 
 
 def level_table(profile: Profile, comparison: Comparison | None) -> pd.DataFrame:

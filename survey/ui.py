@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
@@ -38,14 +40,22 @@ def escape_markdown(text: object) -> str:
     return "  \n".join(escaped.splitlines())
 
 
-def ask(question: Question, value: Any, *, key: str) -> Any:
+def ask(
+    question: Question,
+    value: Any,
+    *,
+    key: str,
+    on_change: Callable[..., None] | None = None,
+    args: tuple[Any, ...] = (),
+) -> Any:
     """Draw one question with its stored answer preselected; return the widget value.
 
     Likert items and single-choice questions are vertical radio groups without a default
     (every option spelled out, one tap or arrow key to answer, each option read out by
     screen readers); a don't-know option comes last and is set in italics so that it does not
     read as a scale point; multiple choice is a row of pills; counts are a number field.
-    Every control has its question as a visible label.
+    Every control has its question as a visible label. ``on_change`` is called with ``args``
+    when the respondent changes the answer.
     """
     # Plain text only: the label is also the control's accessible name.
     label = f"{question.label} ({question.help})" if question.help else question.label
@@ -60,6 +70,8 @@ def ask(question: Question, value: Any, *, key: str) -> Any:
             index=values.index(value) if value in values else None,
             format_func=labels.__getitem__,
             key=key,
+            on_change=on_change,
+            args=args,
         )
     if question.kind == "multi":
         labels = question.option_labels()
@@ -70,6 +82,8 @@ def ask(question: Question, value: Any, *, key: str) -> Any:
             default=value or None,
             format_func=labels.__getitem__,
             key=key,
+            on_change=on_change,
+            args=args,
         )
     return st.number_input(
         label,
@@ -79,7 +93,53 @@ def ask(question: Question, value: Any, *, key: str) -> Any:
         step=1,
         placeholder="Type a whole number",
         key=key,
+        on_change=on_change,
+        args=args,
     )
+
+
+def page_top(title: str, *, visit: str) -> None:
+    """Open a new page at its top, focus its first heading and name it in the tab title.
+
+    Streamlit keeps the scroll offset of its main container across reruns, so without this a
+    respondent who pressed Next at the bottom of a long page would land at the bottom of the
+    next one. Focusing the heading makes screen readers announce the new page. ``visit``
+    identifies the page visit: the script runs again only when it changes (not on every
+    answer). Call it last on the page, once the heading has been drawn.
+    """
+    script = """
+<script>
+const doc = window.parent.document;
+let touched = false;  // never fight a respondent who has started to scroll or answer
+for (const name of ["wheel", "touchstart", "pointerdown", "keydown"]) {
+  doc.addEventListener(name, () => { touched = true; }, {once: true, capture: true});
+}
+const settle = () => {
+  if (touched) return;
+  const main = doc.querySelector('[data-testid="stMain"]');
+  if (main) main.scrollTop = 0;
+  window.parent.scrollTo(0, 0);
+  doc.title = TITLE;
+};
+const focus = () => {
+  const heading = doc.querySelector('[data-testid="stMain"] h1, [data-testid="stMain"] h2, '
+    + '[data-testid="stMain"] h3');
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({preventScroll: true});
+  }
+};
+settle();
+focus();
+// charts and late elements keep changing the height for a moment after the page is drawn
+const timer = setInterval(settle, 100);
+setTimeout(() => clearInterval(timer), 2000);
+</script>
+<!-- VISIT -->
+"""
+    script = script.replace("TITLE", json.dumps(title)).replace("VISIT", visit)
+    with st.container(key="page-top"):  # collapsed by style.css
+        st.iframe(script, height=1)
 
 
 def withdraw_box(engine: Engine, respondent: RespondentState) -> None:

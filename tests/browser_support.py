@@ -15,10 +15,11 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from survey.questionnaire import Question, Questionnaire
@@ -228,3 +229,25 @@ def screenshot(page: Page, path: Path, *, height: int = 2600) -> None:
     page.wait_for_timeout(600)
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
+
+
+def main_scroll_top(page: Page) -> float:
+    """How far Streamlit's main container is scrolled (pixels)."""
+    return page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTop")
+
+
+def assert_opens_at_top(page: Page, heading: str) -> None:
+    """The page is scrolled to its top and its first heading is in the viewport."""
+    with suppress(PlaywrightError):  # the offset is reported below
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollTop === 0",
+            timeout=5_000,
+        )
+    page.wait_for_timeout(2_500)  # late layout changes must not scroll it away again
+    assert main_scroll_top(page) == 0
+    first = page.locator('[data-testid="stMain"] :is(h1, h2, h3)').first
+    assert first.inner_text().strip().startswith(heading)
+    box = first.bounding_box()
+    size = page.viewport_size
+    assert box is not None and size is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"]

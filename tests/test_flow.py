@@ -199,3 +199,22 @@ def test_dont_know_answers_are_stored_and_scored_as_missing(
     assert profile.constructs["seizing"] == pytest.approx(sum(keyed) / 3)
     assert pd.isna(profile.axes["orientation"]) and profile.quadrant is None
     assert profile.levels.max() <= 7
+
+
+def test_stage_reason_names_the_missing_capabilities_of_the_next_transition() -> None:
+    from analysis.profile import NextStep, Profile
+
+    empty = pd.Series(dtype=float)
+    steps = (
+        NextStep("c1", "Content planning", 3.2, 4.5, None),
+        NextStep("c2", "Audience insight", 4.0, 4.5, None),
+    )
+    below = Profile(empty, empty, empty, stage=2, quadrant=None, next_steps=steps)
+    assert flow.stage_reason(below) == (
+        "You are placed at stage 2 because Content planning and Audience insight are not yet "
+        "in place (your scores: Content planning 3.2, Audience insight 4.0; in place from "
+        "4.5), which the move to stage 3 requires."
+    )
+    top = Profile(empty, empty, empty, stage=4, quadrant=None)
+    assert "every capability" in (flow.stage_reason(top) or "")
+    assert flow.stage_reason(Profile(empty, empty, empty, stage=None, quadrant=None)) is None

@@ -176,6 +176,9 @@ def test_completion_shows_the_scored_profile_once(db: Engine) -> None:
     if profile.stage is not None:
         stage = Q.instrument.feedback.stages[profile.stage]
         assert f"Your estimated stage – {stage.title}" in headings
+        reason = flow.stage_reason(profile)
+        assert reason is not None and reason.startswith(f"You are placed at stage {profile.stage}")
+        assert reason in [m.value for m in at.markdown]
     else:  # random answers often break the stage order
         assert profile.stage_status == "non_cumulative"
         assert "Your estimated stage – an unusual profile" in headings
@@ -301,3 +304,38 @@ def test_error_details_never_reach_the_browser(db: Engine) -> None:
     config.set_option("client.showErrorDetails", "full")
     run()
     assert config.get_option("client.showErrorDetails") == "none"
+
+
+def test_each_answer_is_saved_as_given_and_restored_without_leaving_the_page(db: Engine) -> None:
+    at = run()
+    token = consent(at)
+    plan = plan_answers(Q, seed=15)
+    widget(at, "firm", "sector").set_value(plan["sector"]).run()
+    widget(at, "firm", "employees").set_value(plan["employees"]).run()
+    respondent = store.find_by_token(db, token)
+    assert respondent is not None
+    assert store.load_answers(db, respondent.id) == {
+        "sector": plan["sector"],
+        "employees": plan["employees"],
+    }
+    assert respondent.current_page == Q.first_page and not respondent.completed
+    # a refresh (a new session) shows the page with the answers given so far
+    again = run(token)
+    assert progress_text(again) == f"Page 1 of {Q.n_pages}"
+    assert widget(again, "firm", "employees").value == plan["employees"]
+    assert widget(again, "firm", "sector").value == plan["sector"]
+    assert widget(again, "firm", "country").value is None
+
+
+def test_consent_again_in_the_same_browser_continues_the_same_respondent(db: Engine) -> None:
+    at = run()
+    token = consent(at)
+    plan = plan_answers(Q, seed=16)
+    fill(at, "firm", plan)
+    button(at, "Next").click().run()
+    del at.query_params[flow.TOKEN_PARAM]  # the browser goes back to the consent page
+    at.run()
+    assert at.title[0].value == Q.instrument.title
+    assert consent(at) == token
+    assert count(db, "respondents") == 1
+    assert progress_text(at) == f"Page 2 of {Q.n_pages}"

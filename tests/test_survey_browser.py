@@ -26,8 +26,10 @@ from tests.browser_support import (
     WAIT_MS,
     AppServer,
     answer_page,
+    assert_opens_at_top,
     click,
     free_port,
+    main_scroll_top,
     running_app,
     screenshot,
     shown_answer,
@@ -116,6 +118,8 @@ def test_browser_completes_the_survey_and_the_database_holds_exactly_its_answers
         else:
             submit_page(phone, page_id, plan)
     expect(phone.get_by_text("Your estimated stage", exact=False)).to_be_visible()
+    assert_opens_at_top(phone, "Thank you!")
+    phone.get_by_text("Your capability levels").scroll_into_view_if_needed()
     expect(phone.locator(".js-plotly-plot")).to_be_visible()
     expect(phone.get_by_text("The comparison includes simulated demonstration")).to_be_visible()
     screenshot(phone, artifacts_dir / "survey-completion-375px.png", height=3000)
@@ -235,3 +239,106 @@ def test_required_message_names_missing_items_and_back_forward_keep_answers(
     phone.keyboard.press("ArrowDown")
     phone.keyboard.press("ArrowDown")
     assert shown_answer(phone, second, target) == QUESTIONNAIRE.instrument.scale.points[2]
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_every_page_opens_at_its_top_with_its_heading_focused_and_named(
+    app: AppServer, browser: Browser, width: int
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=4)
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    consent(page, app.url)
+    pages = list(QUESTIONNAIRE.page_ids)
+    for number, page_id in enumerate(pages, start=1):
+        answer_page(page, QUESTIONNAIRE, page_id, plan)
+        last = page_id == QUESTIONNAIRE.last_page
+        page.get_by_role("button", name="Finish" if last else "Next").scroll_into_view_if_needed()
+        assert main_scroll_top(page) > 0, page_id  # the respondent is at the bottom of the page
+        if last:
+            click(page, "Finish")
+            page.get_by_role("heading", name="Thank you!").wait_for(timeout=WAIT_MS)
+            assert_opens_at_top(page, "Thank you!")
+            expect(page.locator(".js-plotly-plot")).to_be_attached()
+            assert page.title().startswith("Your results – ")
+            break
+        click(page, "Next")
+        following = pages[number]
+        wait_for_page(page, QUESTIONNAIRE, following)
+        title = QUESTIONNAIRE.page(following).title
+        assert_opens_at_top(page, title)
+        expect(page).to_have_title(re.compile(rf"^Page {number + 1} of {len(pages)} – "))
+        focused = page.evaluate("() => document.activeElement.textContent")
+        assert focused.strip().startswith(title)
+        if number == 2:  # Back opens the previous page at its top too
+            click(page, "Back")
+            wait_for_page(page, QUESTIONNAIRE, page_id)
+            assert_opens_at_top(page, QUESTIONNAIRE.page(page_id).title)
+            click(page, "Next")
+            wait_for_page(page, QUESTIONNAIRE, following)
+            assert_opens_at_top(page, title)
+    context.close()
+
+
+def test_answers_ticked_on_a_page_survive_a_refresh_before_next(
+    app: AppServer, phone: Page
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=5)
+    first, second = QUESTIONNAIRE.page_ids[:2]
+    consent(phone, app.url)
+    submit_page(phone, first, plan)
+    ticked = QUESTIONNAIRE.questions(second, seed=None)[:4]
+    answer_page(phone, QUESTIONNAIRE, second, plan, only={q.id for q in ticked})
+    phone.wait_for_timeout(1_500)  # the last answer's save
+    assert main_scroll_top(phone) > 0  # saving an answer does not jump to the top
+    phone.reload()
+    wait_for_page(phone, QUESTIONNAIRE, second)
+    for q in QUESTIONNAIRE.questions(second, seed=None):
+        want = plan[q.id] if q in ticked else None
+        assert shown_answer(phone, second, q) == want, q.id
+
+
+def test_browser_back_to_the_consent_page_never_starts_a_second_respondent(
+    browser: Browser, tmp_path: Path
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'survey.db'}"
+    with running_app(database_url, tmp_path / "server.log") as server:
+        context = browser.new_context(viewport=PHONE)
+        context.set_default_timeout(WAIT_MS)
+        page = context.new_page()
+        token = consent(page, server.url)
+        page.go_back()
+        click(page, "I agree – start the survey")
+        wait_for_page(page, QUESTIONNAIRE, QUESTIONNAIRE.first_page)
+        assert f"r={token}" in page.url
+        context.close()
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM respondents").scalar_one() == 1
+    engine.dispose()
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_keyboard_focus_on_an_answer_option_is_clearly_visible(app: AppServer, phone: Page) -> None:
+    consent(phone, app.url)
+    first = QUESTIONNAIRE.first_page
+    radio = next(q for q in QUESTIONNAIRE.questions(first, seed=None) if q.kind == "single")
+    box = phone.locator(f'[class*="st-key-{first}-{radio.id}-"]')
+    box.locator("input[type=radio]").first.focus()
+    phone.keyboard.press("ArrowDown")  # keyboard use: focus-visible
+    option = box.locator('[data-testid="stRadioOption"]:has(input:focus)')
+    style = option.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth, "
+        "s.outlineColor, getComputedStyle(document.querySelector('[data-testid=stMain]'))"
+        ".backgroundColor]; }"
+    )
+    outline_style, width, color, background = style
+    assert outline_style == "solid" and float(width.removesuffix("px")) >= 2
+    lighter, darker = sorted((_luminance(color), _luminance(background)), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 3

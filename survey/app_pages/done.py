@@ -17,6 +17,9 @@ st.write("Your answers are saved. Here is a short profile of your organisation."
 stage_text = feedback.stages.get(profile.stage) if profile.stage is not None else None
 if stage_text is not None:
     st.subheader(f"Your estimated stage – {stage_text.title}")
+    reason = flow.stage_reason(profile)
+    if reason is not None:
+        st.write(reason)
     st.markdown("**What this stage often looks like**")
     st.markdown("\n".join(f"- {line}" for line in stage_text.looks_like))
 elif profile.stage_status == "unclassified":
@@ -105,3 +108,4 @@ else:
             st.rerun()
 
 ui.withdraw_box(context.engine, respondent)
+ui.page_top(f"Your results – {instrument.title}", visit=f"done/{respondent.id}")

@@ -1,4 +1,6 @@
-"""A questionnaire page: one form per instrument page, saved before the next is shown."""
+"""A questionnaire page: each answer is saved as it is given; Next checks and moves on."""
+
+from contextlib import suppress
 
 import streamlit as st
 
@@ -48,17 +50,34 @@ def submit(action: str) -> None:
     )
 
 
+def keep(question_id: str) -> None:
+    """Save one answer the moment it is given (a refresh before Next keeps it)."""
+    value = st.session_state.get(keys[question_id])
+    # a value that cannot be stored is reported when the page is submitted
+    with suppress(ValueError):
+        flow.save_answer(context.engine, questionnaire, respondent, page.id, question_id, value)
+
+
 missing = st.session_state.get("missing")
-with st.form(f"page-{page.id}", enter_to_submit=False, border=False):
+with st.container(key="questions"):
     for q in questions:
-        ui.ask(q, questionnaire.widget_value(q, stored.get(q.id)), key=keys[q.id])
+        ui.ask(
+            q,
+            questionnaire.widget_value(q, stored.get(q.id)),
+            key=keys[q.id],
+            on_change=keep,
+            args=(q.id,),
+        )
     if missing and missing[:2] == (page.id, visit):
         st.error(missing[2])  # right above the button that was pressed
     with st.container(horizontal=True):
         if position > 0:
-            st.form_submit_button("Back", on_click=submit, args=("back",))
-        st.form_submit_button(
-            "Finish" if is_last else "Next", type="primary", on_click=submit, args=("next",)
-        )
+            st.button("Back", on_click=submit, args=("back",))
+        st.button("Finish" if is_last else "Next", type="primary", on_click=submit, args=("next",))
 
 ui.withdraw_box(context.engine, respondent)
+ui.page_top(
+    f"Page {position + 1} of {questionnaire.n_pages} – {page.title} – "
+    f"{questionnaire.instrument.title}",
+    visit=f"{page.id}/{visit}",
+)

@@ -43,7 +43,10 @@ with st.container(horizontal=True):
     refuse = st.button("No, thank you")
 
 if agree:
-    _respondent, token = flow.start(context.engine, context.questionnaire)
+    # Back from the first page to this one, then "I agree" again: the same respondent goes on
+    token = st.session_state.get("token")
+    if flow.resumable(context.engine, context.questionnaire, token) is None:
+        _respondent, token = flow.start(context.engine, context.questionnaire)
     st.query_params[flow.TOKEN_PARAM] = token
     st.rerun()
 if refuse:
