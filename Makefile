@@ -18,7 +18,8 @@ INSTALLER  ?= uv
 UV_VERSION := 0.13.9
 UV_HOME    ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/smcap/uv-$(UV_VERSION)
 UV         := $(or $(shell command -v uv 2>/dev/null),$(UV_HOME)/bin/uv)
-PIP        := $(BIN)/python -m pip --quiet --disable-pip-version-check
+PIP_OPTS   := --quiet --disable-pip-version-check
+PIP        := $(BIN)/python -m pip $(PIP_OPTS)
 SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 APT        := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
@@ -28,10 +29,13 @@ step  = echo "[$$(( $$(date +%s) - $(T0) ))s] $(1)"
 
 .PHONY: run test lint install lock system-deps demo-data bench clean
 
+# The venv gets no pip of its own when $(PYTHON)'s pip can install into it (pip >= 22.3): quicker.
 $(UV_HOME)/bin/uv:
 	@$(call step,installing uv $(UV_VERSION) from PyPI into $(UV_HOME))
-	@$(PYTHON) -m venv $(UV_HOME) && \
-	  $(UV_HOME)/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)' \
+	@$(PYTHON) -m venv --without-pip $(UV_HOME) && { \
+	  $(PYTHON) -m pip --python $(UV_HOME)/bin/python $(PIP_OPTS) install 'uv==$(UV_VERSION)' 2>/dev/null || { \
+	    $(UV_HOME)/bin/python -m ensurepip >/dev/null && \
+	    $(UV_HOME)/bin/python -m pip $(PIP_OPTS) install 'uv==$(UV_VERSION)'; }; } \
 	  || { rm -rf $(UV_HOME); echo "uv could not be installed: pip installs instead"; }
 
 # Reinstall when the lock or the project's metadata change; the install removes what the lock
