@@ -1,24 +1,67 @@
 # smcap — two commands a newcomer needs:  make run   and   make test
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.smcap-installed
-PORT   ?= 8501
-SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+#
+# Both install .venv from requirements.lock: the exact versions, with hashes, of the app's
+# dependencies and the dev extras (pytest, ruff, playwright, semopy), resolved for Python 3.11 on
+# Linux. pyproject.toml keeps the version ranges for those who install smcap as a library.
+# To refresh the lock on purpose: `make lock` (the newest releases the ranges allow), then
+# `make test`, then commit requirements.lock.
+#
+# The installer is uv: the one on PATH, else uv $(UV_VERSION) from PyPI in a venv of its own under
+# $(UV_HOME). pip installs from the same lock when uv cannot be had, or with INSTALLER=pip.
+PYTHON     ?= python3
+VENV       := .venv
+BIN        := $(VENV)/bin
+LOCK       := requirements.lock
+STAMP      := $(VENV)/.smcap-installed
+PORT       ?= 8501
+INSTALLER  ?= uv
+UV_VERSION := 0.13.9
+UV_HOME    ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/smcap/uv-$(UV_VERSION)
+UV         := $(or $(shell command -v uv 2>/dev/null),$(UV_HOME)/bin/uv)
+PIP_OPTS   := --quiet --disable-pip-version-check
+PIP        := $(BIN)/python -m pip $(PIP_OPTS)
+SUDO       := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT        := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 
-.PHONY: run test lint install system-deps demo-data bench clean
+# $(call step,what is happening): one progress line, with the seconds since make started.
+T0   := $(shell date +%s)
+step  = echo "[$$(( $$(date +%s) - $(T0) ))s] $(1)"
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+.PHONY: run test lint install lock system-deps demo-data bench clean
 
-# Reinstall when the dependencies change.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+# The venv gets no pip of its own when $(PYTHON)'s pip can install into it (pip >= 22.3): quicker.
+$(UV_HOME)/bin/uv:
+	@$(call step,installing uv $(UV_VERSION) from PyPI into $(UV_HOME))
+	@$(PYTHON) -m venv --without-pip $(UV_HOME) && { \
+	  $(PYTHON) -m pip --python $(UV_HOME)/bin/python $(PIP_OPTS) install 'uv==$(UV_VERSION)' 2>/dev/null || { \
+	    $(UV_HOME)/bin/python -m ensurepip >/dev/null && \
+	    $(UV_HOME)/bin/python -m pip $(PIP_OPTS) install 'uv==$(UV_VERSION)'; }; } \
+	  || { rm -rf $(UV_HOME); echo "uv could not be installed: pip installs instead"; }
+
+# Reinstall when the lock or the project's metadata change; the install removes what the lock
+# does not list.
+$(STAMP): $(LOCK) pyproject.toml | $(if $(filter uv,$(INSTALLER)),$(UV))
+	@set -e; if [ "$(INSTALLER)" = uv ] && [ -x "$(UV)" ]; then \
+	  if [ ! -x $(BIN)/python ]; then \
+	    $(call step,creating $(VENV) with uv); $(UV) venv --quiet --python $(PYTHON) $(VENV); fi; \
+	  $(call step,installing $(LOCK) and smcap into $(VENV) with uv); \
+	  $(UV) pip install --quiet --python $(BIN)/python --exact --no-deps -r $(LOCK) -e .; \
+	else \
+	  if [ ! -x $(BIN)/python ]; then \
+	    $(call step,creating $(VENV) with $(PYTHON) -m venv); $(PYTHON) -m venv $(VENV); fi; \
+	  $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null; \
+	  $(call step,installing $(LOCK) and smcap into $(VENV) with pip); \
+	  $(PIP) install --require-hashes --no-deps -r $(LOCK); \
+	  $(PIP) install --no-deps -e .; \
+	fi
+	@touch $@
+	@$(call step,$(VENV) is ready)
 
 install: $(STAMP)
+
+lock: | $(UV)
+	$(UV) pip compile pyproject.toml --extra dev --upgrade --generate-hashes --quiet \
+	  --python-version 3.11 --python-platform linux --custom-compile-command 'make lock' -o $(LOCK)
 
 # Debian packages the tests need: Chromium for the browser tests (Playwright drives it).
 system-deps:
@@ -27,13 +70,14 @@ system-deps:
 	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
 
 demo-data: $(STAMP)
-	$(BIN)/python -m survey.demo
+	@$(call step,preparing the demo data)
+	@$(BIN)/python -m survey.demo
 
 # Demo mode (SMCAP_DEMO=1): the demo dashboard accounts printed above work with the demo database.
 run: demo-data
-	@echo "smcap is starting on http://localhost:$(PORT) (dashboards: http://localhost:$(PORT)/login; Ctrl+C stops it)"
-	SMCAP_DEMO=1 $(BIN)/streamlit run survey/app.py --server.port $(PORT) --server.address localhost \
-	  --server.headless true
+	@$(call step,starting smcap on http://localhost:$(PORT) (dashboards: /login; Ctrl+C stops it))
+	@SMCAP_DEMO=1 $(BIN)/streamlit run survey/app.py --server.port $(PORT) \
+	  --server.address localhost --server.headless true
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
