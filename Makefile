@@ -63,11 +63,14 @@ lock: | $(UV)
 	$(UV) pip compile pyproject.toml --extra dev --upgrade --generate-hashes --quiet \
 	  --python-version 3.11 --python-platform linux --custom-compile-command 'make lock' -o $(LOCK)
 
-# Debian packages the tests need: Chromium for the browser tests (Playwright drives it).
+# Debian packages the tests need: Chromium for the browser tests (Playwright drives it) and R's
+# interpreter, whose parser checks that instrument text cannot inject code into the lavaan script.
+SYSTEM_PACKAGES := $(if $(shell command -v chromium),,chromium fonts-dejavu-core) \
+                   $(if $(shell command -v Rscript),,r-base-core)
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian chromium for the browser tests"; \
-	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
+	@$(if $(strip $(SYSTEM_PACKAGES)),$(call step,installing Debian packages for the tests: \
+	  $(strip $(SYSTEM_PACKAGES))) && $(APT) update -qq && \
+	  $(APT) install -y -qq --no-install-recommends $(strip $(SYSTEM_PACKAGES)),@true)
 
 demo-data: $(STAMP)
 	@$(call step,preparing the demo data)
