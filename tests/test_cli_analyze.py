@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -19,6 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = DEMO_1_0_CSV
 #: The shipped demo set, answering the shipped instrument (2.0).
 DEMO_2_0 = ROOT / "data" / "simulated_demo.csv"
+#: ``smcap analyze`` of the shipped demo with ``--seed 3``, kept to catch unintended changes.
+GOLDEN = ROOT / "tests" / "data" / "golden"
+#: Keys of results.json that may differ from the golden copy: installed versions, the input path.
+VOLATILE = frozenset({"software", "schema_version", "source"})
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -234,3 +240,47 @@ def test_the_shipped_demo_analyses_with_the_shipped_instrument(
     assert {"stage_theory", "stage_cluster", "stage_status", "stage_margin"} <= set(table)
     assert ("stage_calibrated" in table) == (stages["stage_calibrated"]["status"] == "ok")
     assert (table["stage_theory"] != "").all()
+    # nothing that the golden copy holds has changed; keys may only be added
+    golden = json.loads((GOLDEN / "demo_results.json").read_text())
+    assert differences(golden, results) == []
+    golden_table = pd.read_csv(GOLDEN / "demo_assignments.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(table[list(golden_table.columns)], golden_table)
+
+
+def differences(old: Any, new: Any, path: str = "") -> list[str]:
+    """Where *new* differs from *old*: changed values, missing keys (added keys are fine).
+
+    Numbers agree to 1e-9 (relative); ``VOLATILE`` top-level keys are not compared.
+    """
+    if isinstance(old, dict) and isinstance(new, dict):
+        found = []
+        for key, value in old.items():
+            if not path and key in VOLATILE:
+                continue
+            if key not in new:
+                found.append(f"{path}/{key} is missing")
+            else:
+                found += differences(value, new[key], f"{path}/{key}")
+        return found
+    if isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            return [f"{path} has {len(new)} entries, not {len(old)}"]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for d in differences(a, b, f"{path}/{i}")
+        ]
+    numbers = (int, float)
+    if isinstance(old, numbers) and isinstance(new, numbers) and not isinstance(old, bool):
+        if math.isclose(old, new, rel_tol=1e-9, abs_tol=1e-12):
+            return []
+    elif old == new:
+        return []
+    return [f"{path}: {old!r} became {new!r}"]
+
+
+def test_differences_name_changed_values_and_missing_keys() -> None:
+    old = {"software": {"numpy": "1"}, "a": {"b": 1.0, "c": [1, "x"], "d": True}}
+    new = {"software": {"numpy": "2"}, "a": {"b": 1.0 + 1e-12, "c": [1, "y"], "e": 2}}
+    assert differences(old, new) == ["/a/c/1: 'x' became 'y'", "/a/d is missing"]
+    assert differences(old, old) == []
