@@ -4,7 +4,7 @@
 
 For each instrument (the 24-item benchmark instrument ``benchmarks/bench24.yaml``, the 63-item
 smcap instrument 1.0 and the 64-item 2.0) and each sample size, simulates respondents with the
-simulator (``analysis.simulate``, seed 1), writes them to a CSV file and runs
+simulator (``analysis.data.simulate``, seed 1), writes them to a CSV file and runs
 
 * ``smcap analyze --group offering --drop-small-groups`` as a separate process, and
 * when ``Rscript`` is available, ``benchmarks/bench_analyze.R`` on the same file (psych
@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.simulate import simulate  # noqa: E402
+from analysis.data.simulate import simulate  # noqa: E402
 from instrument import DEFAULT_INSTRUMENT, INSTRUMENT_1_0, load_instrument  # noqa: E402
 
 INSTRUMENTS = {

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.cfa import fit_cfa, lavaan_syntax, model_from_instrument
-from analysis.invariance import measurement_invariance
-from analysis.scoring import keyed_items
-from analysis.simulate import SimulationConfig, simulate
+from analysis.data.simulate import SimulationConfig, simulate
+from analysis.measurement.scoring import keyed_items
+from analysis.sem.cfa import fit_cfa, lavaan_syntax, model_from_instrument
+from analysis.sem.invariance import measurement_invariance
 from instrument import INSTRUMENT_1_0, load_instrument
 
 R_SCRIPT = r"""

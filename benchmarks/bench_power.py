@@ -10,8 +10,8 @@ import argparse
 import os
 import time
 
-from analysis.cli_power import format_table
-from analysis.power import stage_power
+from analysis.cli.power import format_table
+from analysis.generalisability.power import stage_power
 from instrument import DEFAULT_INSTRUMENT, load_instrument
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.scoring import classify_stages, score_respondents  # noqa: E402
-from analysis.simulate import simulate  # noqa: E402
-from analysis.thresholds import calibrate_thresholds, threshold_sensitivity  # noqa: E402
+from analysis.data.simulate import simulate  # noqa: E402
+from analysis.measurement.scoring import classify_stages, score_respondents  # noqa: E402
+from analysis.structure.thresholds import calibrate_thresholds, threshold_sensitivity  # noqa: E402
 from instrument import DEFAULT_INSTRUMENT, load_instrument  # noqa: E402
 
 

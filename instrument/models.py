@@ -235,7 +235,7 @@ class Page(_Frozen):
 #: Where a level counts as developed by default: this share of the way up the instrument's own
 #: scale (5 on 1–7; 3.67 on 1–5; 4.33 on 1–6). The seeds are qualitative case studies and give no
 #: number for "developed"; the analysis reports how the verdicts move when the cut moves
-#: (``analysis.thresholds``) and where the data themselves put it.
+#: (``analysis.structure.thresholds``) and where the data themselves put it.
 DEVELOPED_SHARE: float = 2 / 3
 
 

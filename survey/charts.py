@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 
-from analysis.aggregates import BinnedMap
+from analysis.structure.aggregates import BinnedMap
 from instrument import QUADRANTS
 
 #: Colours of stages 1–4 (light to dark: maturity).
@@ -422,7 +422,7 @@ SCORECARD_HEADINGS: dict[str, str] = {
 
 
 def scorecard_styler(card: pd.DataFrame) -> Styler:
-    """The scorecard (:func:`analysis.tables.scorecard_table`) with coloured verdicts."""
+    """The scorecard (:func:`analysis.report.tables.scorecard_table`) with coloured verdicts."""
     table = card[list(SCORECARD_HEADINGS)].rename(columns=SCORECARD_HEADINGS)
     table = table.set_index("Criterion")  # st.table always shows the index: make it useful
     return table.style.map(

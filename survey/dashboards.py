@@ -22,12 +22,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.cfa import lavaan_syntax, model_from_instrument
-from analysis.export import clean_data, safe_csv, sav_bytes
-from analysis.monitor import activity, completion_funnel, page_times, quality_counts
-from analysis.pipeline import AnalysisResult, ProgressCallback, run_analysis
-from analysis.quality import FLAG_COLUMNS, quality_flags
-from analysis.responses import (
+from analysis.data.export import clean_data, safe_csv, sav_bytes
+from analysis.data.responses import (
     ResponsesError,
     ValidatedResponses,
     check_groups,
@@ -35,6 +31,10 @@ from analysis.responses import (
     read_responses_csv,
     validate_responses,
 )
+from analysis.pipeline import AnalysisResult, ProgressCallback, run_analysis
+from analysis.quality.fieldwork import activity, completion_funnel, page_times, quality_counts
+from analysis.quality.screens import FLAG_COLUMNS, quality_flags
+from analysis.sem.cfa import lavaan_syntax, model_from_instrument
 from instrument import Instrument, InstrumentError, parse_instrument
 from instrument.codebook import codebook, codebook_markdown
 from survey import store
@@ -81,13 +81,14 @@ class MonitorData:
     declines : int
         People who declined consent (an anonymous count).
     activity : DataFrame
-        :func:`analysis.monitor.activity` per day.
+        :func:`analysis.quality.fieldwork.activity` per day.
     funnel : DataFrame
-        :func:`analysis.monitor.completion_funnel`.
+        :func:`analysis.quality.fieldwork.completion_funnel`.
     page_times : DataFrame
-        :func:`analysis.monitor.page_times` with the page ``title``.
+        :func:`analysis.quality.fieldwork.page_times` with the page ``title``.
     quality : DataFrame or None
-        :func:`analysis.monitor.quality_counts` of the completed responses (None: fewer than
+        :func:`analysis.quality.fieldwork.quality_counts` of the completed responses (None: fewer
+        than
         two completed).
     flagged : DataFrame
         Completed respondents flagged by any screen: their ``flag_*`` columns.
@@ -192,7 +193,7 @@ def default_group(instrument: Instrument, responses: pd.DataFrame) -> tuple[str 
     The papers contrast product and service firms, so measurement should hold across them
     before their scores are compared: the question tagged ``measures: offering`` is the
     default group when at least two of its groups are large enough for the test
-    (:func:`analysis.responses.check_groups`, small groups left out).
+    (:func:`analysis.data.responses.check_groups`, small groups left out).
 
     Returns
     -------

@@ -32,7 +32,12 @@ from urllib.parse import urlencode
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.profile import Profile, SampleLevels, respondent_profile, sample_levels
+from analysis.structure.respondent_profile import (
+    Profile,
+    SampleLevels,
+    respondent_profile,
+    sample_levels,
+)
 from survey import store
 from survey.config import Settings
 from survey.db import utcnow
@@ -323,7 +328,8 @@ def stage_reason(profile: Profile) -> str | None:
     """One sentence saying which capabilities decided the stage (``None`` when unplaced).
 
     At the top stage nothing is missing; below it, the sentence names the capabilities of the
-    next transition that are not yet in place (:attr:`~analysis.profile.Profile.next_steps`,
+    next transition that are not yet in place
+    (:attr:`~analysis.structure.respondent_profile.Profile.next_steps`,
     the same scores as the capability chart) and the score each needs.
     """
     if profile.stage is None:

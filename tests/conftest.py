@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.simulate import Simulation, simulate
+from analysis.data.simulate import Simulation, simulate
 from instrument import DEFAULT_INSTRUMENT, INSTRUMENT_1_0, Instrument, load_instrument
 from tests.dashboard_support import demo_analysis, demo_db_url  # noqa: F401  (dashboard fixtures)
 from tests.db_support import postgres_url, survey_db_url, survey_engine  # noqa: F401  (survey DB fixtures)

@@ -7,7 +7,7 @@ import io
 
 import pandas as pd
 
-from analysis.export import FORMULA_PREFIXES
+from analysis.data.export import FORMULA_PREFIXES
 
 #: Text cells a hostile respondent, panel member or instrument author could type.
 HOSTILE_TEXT: tuple[str, ...] = (

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
 
-from analysis.adequacy import bartlett_sphericity, kmo, kmo_label
+from analysis.measurement.adequacy import bartlett_sphericity, kmo, kmo_label
 from tests.r_reference import HS_ITEMS, bfi_keyed, holzinger39, reference
 
 

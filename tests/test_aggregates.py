@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score, cohen_kappa_score
 
-from analysis.aggregates import (
+from analysis.structure.aggregates import (
     MIN_CELL,
     apply_filters,
     binned_map,
@@ -199,14 +199,14 @@ def test_agreement_summary_is_withheld_when_it_would_reveal_a_small_count() -> N
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import analysis.aggregates
+    import analysis.structure.aggregates
 
-    outcome = doctest.testmod(analysis.aggregates)
+    outcome = doctest.testmod(analysis.structure.aggregates)
     assert outcome.attempted > 0 and outcome.failed == 0
 
 
 def test_grid_shares_are_hidden_where_they_reveal_a_small_count() -> None:
-    from analysis.aggregates import suppress_grid_shares
+    from analysis.structure.aggregates import suppress_grid_shares
 
     grid = [
         {"shift": 0.0, "n_classified": 100, "shares": {"1": 0.5, "2": 0.48, "3": 0.02}, "ari": 0.7},

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score, cohen_kappa_score
 
-from analysis.agreement import _ari_from_table, stage_agreement, weighted_kappa
+from analysis.structure.agreement import _ari_from_table, stage_agreement, weighted_kappa
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +97,7 @@ def test_clear_errors() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import analysis.agreement
+    import analysis.structure.agreement
 
-    outcome = doctest.testmod(analysis.agreement)
+    outcome = doctest.testmod(analysis.structure.agreement)
     assert outcome.attempted > 0 and outcome.failed == 0

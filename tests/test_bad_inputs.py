@@ -12,7 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 
-from analysis.cli import main
+from analysis.cli.smcap import main
 from instrument import DEFAULT_INSTRUMENT, load_instrument
 from survey import dashboards, flow
 from survey.auth import User, attempt_login

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import cfa
-from analysis.cfa import (
+from analysis.data.simulate import simulate
+from analysis.measurement.scoring import keyed_items
+from analysis.sem import cfa
+from analysis.sem.cfa import (
     CFAModel,
     CFAResult,
     fit_cfa,
@@ -19,8 +21,6 @@ from analysis.cfa import (
     minimum_sample_size,
     model_from_instrument,
 )
-from analysis.scoring import keyed_items
-from analysis.simulate import simulate
 from instrument import Instrument
 from tests.lavaan_reference import (
     BFI_MODEL,
@@ -548,8 +548,8 @@ def test_rows_with_missing_group_are_dropped_with_a_warning() -> None:
 def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     import doctest
 
-    import analysis.cfa
+    import analysis.sem.cfa
 
     monkeypatch.chdir(ROOT)  # examples read tests/data/ relative to the repository
-    outcome = doctest.testmod(analysis.cfa)
+    outcome = doctest.testmod(analysis.sem.cfa)
     assert outcome.attempted > 0 and outcome.failed == 0

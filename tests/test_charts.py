@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.aggregates import binned_map, map_edges, stage_profiles, suppress_counts
+from analysis.structure.aggregates import binned_map, map_edges, stage_profiles, suppress_counts
 from survey import charts
 
 

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from semopy.examples import holzinger39
 
-from analysis.claims import (
+from analysis.data.simulate import Simulation
+from analysis.generalisability.claims import (
     CLAIM_TEXT,
     VERDICTS,
     cramers_v,
@@ -19,8 +20,7 @@ from analysis.claims import (
     stage_vs_decentralisation,
     stage_vs_performance,
 )
-from analysis.scoring import score_respondents
-from analysis.simulate import Simulation
+from analysis.measurement.scoring import score_respondents
 from instrument import Instrument
 
 # tests/r/quadrants_reference.R (R 4.x)
@@ -233,16 +233,16 @@ def test_exclude_leaves_respondents_out(smcap_instrument: Instrument, sim_1200: 
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import analysis.claims
+    import analysis.generalisability.claims
 
-    outcome = doctest.testmod(analysis.claims)
+    outcome = doctest.testmod(analysis.generalisability.claims)
     assert outcome.attempted > 0 and outcome.failed == 0
 
 
 def test_midranks_equal_scipy_average_ranks() -> None:
     from scipy import stats
 
-    from analysis.claims import _midranks
+    from analysis.generalisability.claims import _midranks
 
     rng = np.random.default_rng(3)
     values = rng.integers(0, 6, (50, 40)).astype(float)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.cli import main
+from analysis.cli.smcap import main
 from instrument import DEFAULT_INSTRUMENT
 from tests.conftest import MINIMAL_YAML
 
@@ -171,7 +171,7 @@ def test_console_script_is_installed() -> None:
 def test_building_the_command_line_does_not_load_the_statistics_stack() -> None:
     """`smcap --help` and `smcap instrument ...` start without SciPy, scikit-learn or Plotly."""
     code = (
-        "import sys, analysis.cli as cli; cli.build_parser(); "
+        "import sys, analysis.cli.smcap as cli; cli.build_parser(); "
         "print(sorted(m for m in ('scipy.stats', 'sklearn', 'plotly', 'analysis.pipeline') "
         "if m in sys.modules))"
     )

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from analysis.cli import main
+from analysis.cli.smcap import main
 from instrument import DEFAULT_INSTRUMENT, INSTRUMENT_1_0
 from tests.conftest import DEMO_1_0_CSV
 
@@ -188,7 +188,12 @@ def test_input_problems_end_in_one_error_line(
 
 def test_the_installed_command_reports_errors_without_a_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "analysis.cli", *analyze(tmp_path / "none.csv", tmp_path / "o")],
+        [
+            sys.executable,
+            "-m",
+            "analysis.cli",
+            *analyze(tmp_path / "none.csv", tmp_path / "o"),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

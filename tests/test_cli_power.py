@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.cli import main
+from analysis.cli.smcap import main
 from instrument import DEFAULT_INSTRUMENT
 from tests.conftest import MINIMAL_YAML
 

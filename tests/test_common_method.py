@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.common_method import harman_single_factor
+from analysis.measurement.common_method import harman_single_factor
 from tests.r_reference import HS_ITEMS, bfi_keyed, holzinger39, reference
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.cli import main
+from analysis.cli.smcap import main
 from instrument import load_instrument
 from instrument.content_validity import (
     ESSENTIAL_VALUES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.correlation import (
+from analysis.measurement.correlation import (
     cov_to_corr,
     nearest_positive_definite,
     pairwise_correlation,

@@ -13,9 +13,9 @@ import pyreadstat
 import pytest
 from sqlalchemy import Engine
 
+from analysis.data.responses import validate_responses
+from analysis.data.simulate import simulate
 from analysis.pipeline import default_steps, run_analysis
-from analysis.responses import validate_responses
-from analysis.simulate import simulate
 from instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument
 from instrument.codebook import codebook
 from survey import dashboards, flow, store

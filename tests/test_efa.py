@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import efa as efa_module
-from analysis.correlation import pairwise_correlation
-from analysis.efa import cross_loading_flags, efa, minres, parallel_analysis
+from analysis.measurement import efa as efa_module
+from analysis.measurement.correlation import pairwise_correlation
+from analysis.measurement.efa import cross_loading_flags, efa, minres, parallel_analysis
 from tests.r_reference import HS_ITEMS, bfi_keyed, holzinger39, reference
 
 DATA = {"holzinger39": (lambda: holzinger39()[HS_ITEMS], 3), "bfi": (bfi_keyed, 5)}

@@ -12,8 +12,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from analysis.cli import main
-from analysis.export import (
+from analysis.cli.smcap import main
+from analysis.data.export import (
     FORMULA_PREFIXES,
     clean_data,
     neutralise_formulas,
@@ -21,8 +21,8 @@ from analysis.export import (
     sav_bytes,
     spss_data,
 )
+from analysis.data.responses import validate_responses
 from analysis.pipeline import default_steps, run_analysis
-from analysis.responses import validate_responses
 from instrument import Instrument, parse_instrument
 from tests.conftest import DEMO_1_0_CSV, MINIMAL_YAML
 from tests.csv_support import HOSTILE_TEXT, assert_csv_safe
@@ -214,7 +214,7 @@ def test_long_names_are_cut_to_what_spss_allows(
 
 def test_the_csv_helpers_load_without_pyreadstat() -> None:
     """The command line imports the CSV helpers; only writing a .sav needs pyreadstat."""
-    code = "import sys, analysis.export; print('pyreadstat' in sys.modules)"
+    code = "import sys, analysis.data.export; print('pyreadstat' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -222,9 +222,9 @@ def test_the_csv_helpers_load_without_pyreadstat() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import analysis.export
+    import analysis.data.export
 
-    outcome = doctest.testmod(analysis.export)
+    outcome = doctest.testmod(analysis.data.export)
     assert outcome.attempted > 0 and outcome.failed == 0
 
 

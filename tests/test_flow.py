@@ -202,7 +202,7 @@ def test_dont_know_answers_are_stored_and_scored_as_missing(
 
 
 def test_stage_reason_names_the_missing_capabilities_of_the_next_transition() -> None:
-    from analysis.profile import NextStep, Profile
+    from analysis.structure.respondent_profile import NextStep, Profile
 
     empty = pd.Series(dtype=float)
     steps = (

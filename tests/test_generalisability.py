@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from analysis.claims import paper_claims
-from analysis.generalisability import SCORECARD_VERDICTS, scorecard, scorecard_dict
-from analysis.quadrants import quadrant_summary
-from analysis.scoring import score_respondents
-from analysis.simulate import Simulation
-from analysis.stages import assess_stages
+from analysis.data.simulate import Simulation
+from analysis.generalisability.claims import paper_claims
+from analysis.generalisability.scorecard import SCORECARD_VERDICTS, scorecard, scorecard_dict
+from analysis.measurement.scoring import score_respondents
+from analysis.structure.quadrants import quadrant_summary
+from analysis.structure.stages import assess_stages
 from instrument import Instrument
 
 KEYS = [
@@ -201,9 +201,9 @@ def test_untestable_claims_read_not_run(simulated_results: dict) -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import analysis.generalisability
+    import analysis.generalisability.scorecard
 
-    outcome = doctest.testmod(analysis.generalisability)
+    outcome = doctest.testmod(analysis.generalisability.scorecard)
     assert outcome.attempted > 0 and outcome.failed == 0
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.cli import summarise_instrument
+from analysis.cli.smcap import summarise_instrument
 from instrument import LEVELS, Instrument
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis import cfa
-from analysis.cfa import CFAModel, model_from_instrument
-from analysis.invariance import TABLE_COLUMNS, InvarianceResult, measurement_invariance
+from analysis.sem import cfa
+from analysis.sem.cfa import CFAModel, model_from_instrument
+from analysis.sem.invariance import TABLE_COLUMNS, InvarianceResult, measurement_invariance
 from instrument import Instrument
 from tests.lavaan_reference import (
     BFI_MODEL,
@@ -129,8 +129,8 @@ def test_non_converged_step_gets_that_verdict(monkeypatch: pytest.MonkeyPatch) -
 def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     import doctest
 
-    import analysis.invariance
+    import analysis.sem.invariance
 
     monkeypatch.chdir(ROOT)  # examples read tests/data/ relative to the repository
-    outcome = doctest.testmod(analysis.invariance)
+    outcome = doctest.testmod(analysis.sem.invariance)
     assert outcome.attempted > 0 and outcome.failed == 0

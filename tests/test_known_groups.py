@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from analysis.scoring import classify_stages, requirement_scores, score_respondents
+from analysis.measurement.scoring import classify_stages, requirement_scores, score_respondents
 from instrument import Instrument
 
 CASES = sorted((Path(__file__).parent / "data" / "cases").glob("case_*.yaml"))

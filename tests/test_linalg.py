@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.correlation import pairwise_correlation, pairwise_moments
 from analysis.linalg import (
     RANK_TOLERANCE_FACTOR,
     is_positive_definite,
@@ -15,6 +14,7 @@ from analysis.linalg import (
     rank_diagnosis,
     rank_tolerance,
 )
+from analysis.measurement.correlation import pairwise_correlation, pairwise_moments
 from tests.r_reference import HS_ITEMS, bfi_keyed, holzinger39
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.mixture import GaussianMixture
 
-from analysis.mixture import FullGaussianMixture
+from analysis.structure.mixture import FullGaussianMixture
 
 
 def _levels(n: int, seed: int) -> np.ndarray:

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.monitor import (
+from analysis.data.simulate import Simulation
+from analysis.quality.fieldwork import (
     FLAG_NAMES,
     activity,
     completion_funnel,
@@ -14,8 +15,7 @@ from analysis.monitor import (
     page_times,
     quality_counts,
 )
-from analysis.quality import FLAG_COLUMNS, quality_flags
-from analysis.simulate import Simulation
+from analysis.quality.screens import FLAG_COLUMNS, quality_flags
 from instrument import Instrument
 
 PAGES = ("firm", "audience", "content")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.ordering import developed_levels, guttman_scaling, h_band, loevinger_h
+from analysis.structure.ordering import developed_levels, guttman_scaling, h_band, loevinger_h
 from instrument import LEVELS
 
 #: 10 respondents, 3 items: rows 6 (1 0 1) and 7 (0 1 0) break the Guttman pattern.
@@ -145,7 +145,7 @@ def test_clear_errors() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import analysis.ordering
+    import analysis.structure.ordering
 
-    outcome = doctest.testmod(analysis.ordering)
+    outcome = doctest.testmod(analysis.structure.ordering)
     assert outcome.attempted > 0 and outcome.failed == 0

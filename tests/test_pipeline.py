@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.data.responses import ResponsesError, validate_responses
+from analysis.data.simulate import Simulation, simulate
 from analysis.pipeline import (
     AnalysisContext,
     AnalysisResult,
@@ -17,10 +19,8 @@ from analysis.pipeline import (
     jsonable,
     run_analysis,
 )
-from analysis.quality import FLAG_COLUMNS
-from analysis.report import ReportSection
-from analysis.responses import ResponsesError, validate_responses
-from analysis.simulate import Simulation, simulate
+from analysis.quality.screens import FLAG_COLUMNS
+from analysis.report.html import ReportSection
 from instrument import LEVELS, Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
 from tests.r_reference import (
@@ -149,7 +149,7 @@ def test_exclude_flagged_reruns_without_flagged_respondents(
 
 
 def test_excluding_too_many_respondents_is_a_clear_error(smcap_instrument: Instrument) -> None:
-    from analysis.simulate import SimulationConfig, simulate
+    from analysis.data.simulate import SimulationConfig, simulate
 
     sloppy = simulate(
         smcap_instrument, 120, random_state=2, config=SimulationConfig(straightliner_rate=0.6)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from analysis.power import RUN_COLUMNS, stage_power
+from analysis.generalisability.power import RUN_COLUMNS, stage_power
 from instrument import Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.profile import respondent_profile, sample_levels
-from analysis.scoring import score_respondents
-from analysis.simulate import simulate
+from analysis.data.simulate import simulate
+from analysis.measurement.scoring import score_respondents
+from analysis.structure.respondent_profile import respondent_profile, sample_levels
 from instrument import Instrument, parse_instrument
 from tests.conftest import DEMO_1_0_CSV as DEMO_CSV
 from tests.conftest import MINIMAL_YAML

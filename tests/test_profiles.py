@@ -9,9 +9,9 @@ from sklearn.base import clone
 from sklearn.datasets import load_iris
 from sklearn.metrics import adjusted_rand_score
 
-from analysis.profiles import FIT_TABLE_COLUMNS, LatentProfiles, relative_entropy
-from analysis.scoring import score_respondents
-from analysis.simulate import Simulation, simulate
+from analysis.data.simulate import Simulation, simulate
+from analysis.measurement.scoring import score_respondents
+from analysis.structure.profiles import FIT_TABLE_COLUMNS, LatentProfiles, relative_entropy
 from instrument import Instrument
 
 #: R 4.x, mclust 6.0.0, Mclust(iris[, 1:4], G = g, modelNames = "VVV") — tests/r/mclust_iris.R.
@@ -170,7 +170,7 @@ def test_clear_errors() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import analysis.profiles
+    import analysis.structure.profiles
 
-    outcome = doctest.testmod(analysis.profiles)
+    outcome = doctest.testmod(analysis.structure.profiles)
     assert outcome.attempted > 0 and outcome.failed == 0

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from semopy.examples import holzinger39
 
-from analysis.cfa import CFAModel
-from analysis.quadrants import correlation_ci, quadrant_summary, wilson_interval
-from analysis.scoring import keyed_items, score_respondents
-from analysis.simulate import Simulation
-from analysis.validity import htmt
+from analysis.data.simulate import Simulation
+from analysis.measurement.scoring import keyed_items, score_respondents
+from analysis.measurement.validity import htmt
+from analysis.sem.cfa import CFAModel
+from analysis.structure.quadrants import correlation_ci, quadrant_summary, wilson_interval
 from instrument import QUADRANTS, Instrument
 
 # tests/r/quadrants_reference.R (R 4.x)
@@ -108,7 +108,7 @@ def test_clear_errors() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import analysis.quadrants
+    import analysis.structure.quadrants
 
-    outcome = doctest.testmod(analysis.quadrants)
+    outcome = doctest.testmod(analysis.structure.quadrants)
     assert outcome.attempted > 0 and outcome.failed == 0

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.correlation import nearest_positive_definite, pairwise_moments
-from analysis.quality import (
+from analysis.data.simulate import Simulation, simulate
+from analysis.measurement.correlation import nearest_positive_definite, pairwise_moments
+from analysis.quality.screens import (
     FLAG_COLUMNS,
     QualityThresholds,
     attention_failures,
@@ -18,7 +19,6 @@ from analysis.quality import (
     response_seconds,
     within_person_sd,
 )
-from analysis.simulate import Simulation, simulate
 from instrument import Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
 from tests.r_reference import HS_ITEMS, HS_YAML, bfi_keyed, holzinger39, reference

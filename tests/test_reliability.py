@@ -7,8 +7,8 @@ import pandas as pd
 import pingouin
 import pytest
 
-from analysis.reliability import cronbach_alpha, feldt_ci, omega_total, reliability
-from analysis.scoring import keyed_items
+from analysis.measurement.reliability import cronbach_alpha, feldt_ci, omega_total, reliability
+from analysis.measurement.scoring import keyed_items
 from instrument import parse_instrument
 from tests.r_reference import (
     BFI_FACTORS,

@@ -5,20 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.report import (
+from analysis.report.html import (
     ReportSection,
-    alpha_verdict,
     badge,
-    cfa_section,
-    fit_verdict,
     fmt,
     fmt_p,
-    invariance_section,
     not_run_section,
     render_report,
-    scree_figure,
     source_name,
     table,
+)
+from analysis.report.measurement import (
+    alpha_verdict,
+    cfa_section,
+    fit_verdict,
+    invariance_section,
+    scree_figure,
     validity_section,
     warnings_section,
 )

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.responses import (
+from analysis.data.responses import (
     ResponsesError,
     load_responses,
     minimum_respondents,
@@ -318,7 +318,7 @@ def test_an_item_answered_only_dont_know_is_named(tmp_path: Path, mini_dk: Instr
 def test_answers_between_points_and_unknown_options_are_named(
     tmp_path: Path, instrument_2_0: Instrument
 ) -> None:
-    from analysis.simulate import simulate
+    from analysis.data.simulate import simulate
 
     data = simulate(instrument_2_0, 120, random_state=3).responses
     data = data.astype({"op_ai_1": float})

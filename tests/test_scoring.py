@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.scoring import (
+from analysis.measurement.scoring import (
     STAGE_TRANSITIONS,
     classify_stages,
     construct_scores,

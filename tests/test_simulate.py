@@ -9,8 +9,8 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
-from analysis.scoring import keyed_items, score_respondents
-from analysis.simulate import simulate
+from analysis.data.simulate import simulate
+from analysis.measurement.scoring import keyed_items, score_respondents
 from instrument import Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
 

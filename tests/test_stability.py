@@ -8,7 +8,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.mixture import GaussianMixture
 
-from analysis.stability import (
+from analysis.structure.stability import (
     JaccardStability,
     _jaccard_replicate,
     bootstrap_jaccard,
@@ -128,7 +128,7 @@ def test_clear_errors() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    import analysis.stability
+    import analysis.structure.stability
 
-    outcome = doctest.testmod(analysis.stability)
+    outcome = doctest.testmod(analysis.structure.stability)
     assert outcome.attempted > 0 and outcome.failed == 0

@@ -93,7 +93,7 @@ def test_construct_labels_must_match_the_scale() -> None:
 def test_instrument_check_prints_every_transition_with_its_source(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from analysis.cli import main
+    from analysis.cli.smcap import main
     from instrument import DEFAULT_INSTRUMENT, load_instrument
 
     assert main(["instrument", "check", str(DEFAULT_INSTRUMENT)]) == 0
@@ -112,7 +112,7 @@ def test_instrument_check_prints_every_transition_with_its_source(
 def test_instrument_check_on_an_unknown_construct_names_the_path(
     tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from analysis.cli import main
+    from analysis.cli.smcap import main
 
     path = tmp_path / "bad.yaml"
     path.write_text(BASE + MODEL.replace("{last}", "nope"), encoding="utf-8")

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from analysis.generalisability import SCORECARD_VERDICTS
+from analysis.data.simulate import Simulation, simulate
+from analysis.generalisability.scorecard import SCORECARD_VERDICTS
 from analysis.pipeline import AnalysisResult, default_steps, run_analysis
-from analysis.simulate import Simulation, simulate
-from analysis.stage_steps import scorecard_section
-from analysis.stages import CARELESS_FLAGS
+from analysis.report.structure import scorecard_section
+from analysis.structure.stages import CARELESS_FLAGS
 from instrument import Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
 
@@ -186,7 +186,7 @@ def test_data_the_steps_cannot_use_give_not_run_and_a_warning(
     def no_summary(*args: object, **kwargs: object) -> None:
         raise ValueError("column(s) ['ax_ct_1'] are constant in the complete rows")
 
-    monkeypatch.setattr("analysis.stage_steps.quadrant_summary", no_summary)
+    monkeypatch.setattr("analysis.pipeline.structure_steps.quadrant_summary", no_summary)
     names = ("quality", "scores", "stages", "quadrants", "generalisability")
     steps = [s for s in default_steps() if s.name in names]
     res = run_analysis(data, smcap_instrument, steps=steps)

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from analysis.profiles import LatentProfiles
-from analysis.scoring import score_respondents
-from analysis.simulate import Simulation, simulate
-from analysis.stages import StageAssessment, assess_stages
+from analysis.data.simulate import Simulation, simulate
+from analysis.measurement.scoring import score_respondents
+from analysis.structure.profiles import LatentProfiles
+from analysis.structure.stages import StageAssessment, assess_stages
 from instrument import Instrument
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.tables import (
+from analysis.report.tables import (
     fit_table,
     invariance_table,
     reliability_table,

@@ -10,11 +10,11 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
-from analysis.cli import main
+from analysis.cli.smcap import main
+from analysis.data.simulate import SimulationConfig, simulate
+from analysis.measurement.scoring import theory_stage
 from analysis.pipeline import run_analysis
-from analysis.scoring import theory_stage
-from analysis.simulate import SimulationConfig, simulate
-from analysis.thresholds import (
+from analysis.structure.thresholds import (
     _bootstrap_cuts,
     _two_normals,
     calibrate_thresholds,
@@ -182,7 +182,7 @@ def test_batched_bootstrap_refit_matches_scikit_learn() -> None:
             precisions_init=1 / start["sds"].reshape(-1, 1, 1) ** 2,
         ).fit(sample.reshape(-1, 1))
         order = np.argsort(gm.means_.ravel())
-        from analysis.thresholds import _equal_posterior
+        from analysis.structure.thresholds import _equal_posterior
 
         expected = _equal_posterior(
             gm.means_.ravel()[order],

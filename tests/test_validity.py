@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cfa import CFAModel, CFAResult, fit_cfa, fit_multigroup_cfa, model_from_instrument
-from analysis.validity import (
+from analysis.measurement.validity import (
     average_variance_extracted,
     composite_reliability,
     fornell_larcker,
     htmt,
 )
+from analysis.sem.cfa import CFAModel, CFAResult, fit_cfa, fit_multigroup_cfa, model_from_instrument
 from instrument import Instrument
 from tests.lavaan_reference import (
     BFI_MODEL,
@@ -133,8 +133,8 @@ def test_validity_errors_are_clear(hs: CFAResult) -> None:
 def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     import doctest
 
-    import analysis.validity
+    import analysis.measurement.validity
 
     monkeypatch.chdir(ROOT)  # examples read tests/data/ relative to the repository
-    outcome = doctest.testmod(analysis.validity)
+    outcome = doctest.testmod(analysis.measurement.validity)
     assert outcome.attempted > 0 and outcome.failed == 0

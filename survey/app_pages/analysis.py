@@ -8,7 +8,7 @@ file), the codebook and an R script with the CFA's lavaan syntax.
 import pandas as pd
 import streamlit as st
 
-from analysis.tables import (
+from analysis.report.tables import (
     fit_table,
     invariance_table,
     reliability_table,

@@ -9,7 +9,9 @@ and the map as individual (jittered) firms.
 import pandas as pd
 import streamlit as st
 
-from analysis.aggregates import (
+from analysis.report.structure import sensitivity_figure
+from analysis.report.tables import calibrated_cuts_table, scorecard_table
+from analysis.structure.aggregates import (
     MIN_CELL,
     apply_filters,
     binned_map,
@@ -21,9 +23,7 @@ from analysis.aggregates import (
     stage_profiles,
     suppress_grid_shares,
 )
-from analysis.stability import JACCARD_STABLE
-from analysis.stage_steps import sensitivity_figure
-from analysis.tables import calibrated_cuts_table, scorecard_table
+from analysis.structure.stability import JACCARD_STABLE
 from instrument import LEVELS, QUADRANTS
 from survey import cache, charts, staff
 from survey.dashboards import ResponsesError

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.scoring import keyed_items
-from analysis.simulate import SimulationConfig, simulate
+from analysis.data.simulate import SimulationConfig, simulate
+from analysis.measurement.scoring import keyed_items
 from instrument import INSTRUMENT_1_0, load_instrument
 
 DATA = Path(__file__).resolve().parent.parent / "data"

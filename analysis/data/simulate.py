@@ -1,0 +1,434 @@
+"""Simulate survey respondents from the theory, with known truth.
+
+The generative model (documented in :func:`simulate`) follows the stage model of seed 001 and
+the control × orientation model of seed 002. It works for any instrument: constructs tagged with
+a ``level`` follow the stage model, ``axis`` constructs the quadrant model, ``role: outcome``
+constructs rise with maturity, and untagged constructs get a generic factor related to maturity.
+A ``null`` variant replaces the four stages with one continuous maturity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.measurement.scoring import QUADRANT_OF
+from instrument import LEVELS, Instrument
+
+#: Stage from which each level is developed (cumulative onset; seed 001, Fig. 2).
+ONSET: dict[str, int] = {"operational": 2, "dynamic": 3, "adaptive": 3, "networking": 4}
+#: Share of decentralised firms at stages 1–4 (decentralisation rises with stage; seed 001 §4.4.1).
+P_DECENTRALISED: tuple[float, ...] = (0.12, 0.25, 0.45, 0.80)
+#: Share of product providers by sector option value (sectors not listed: 0.4).
+PRODUCT_SHARE: dict[str, float] = {
+    "manufacturing": 0.8,
+    "engineering_construction": 0.6,
+    "wholesale_distribution": 0.6,
+    "health_pharma": 0.5,
+    "it_software": 0.3,
+    "professional_services": 0.1,
+    "media_marketing": 0.1,
+}
+
+
+def construct_onset(instrument: Instrument) -> dict[str, int]:
+    """The stage from which each capability construct is developed, by the default model.
+
+    A construct the model requires at the transition to stage *s* is developed from stage *s*
+    on; a level requirement (the 1.0 model) applies to every construct of that level. Capability
+    constructs the model does not mention follow their level's :data:`ONSET`.
+
+    Examples
+    --------
+    >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
+    >>> onset = construct_onset(load_instrument(DEFAULT_INSTRUMENT))
+    >>> onset["network_development"], onset["network_management"]
+    (3, 4)
+    """
+    out = {c.id: ONSET[c.level] for c in instrument.constructs if c.level is not None}
+    model = instrument.stage_model
+    if model is None:
+        return out
+    by_level = instrument.constructs_by_level()
+    for transition in model.transitions:
+        for req in transition.requires:
+            members = (
+                [str(req.construct_id)]
+                if req.construct_id is not None
+                else [c.id for c in by_level.get(req.level, ())]  # type: ignore[arg-type]
+            )
+            for cid in members:
+                out[cid] = transition.to
+    return out
+
+
+def _level_latent(latent: dict[str, np.ndarray], instrument: Instrument, level: str) -> np.ndarray:
+    """A level's latent score: its own (null model) or the mean of its constructs' latents."""
+    if level in latent:
+        return latent[level]
+    members = [c.id for c in instrument.constructs if c.level == level]
+    return np.mean([latent[c] for c in members], axis=0)
+
+
+def _construct_thresholds(instrument: Instrument, developed_at: float | None) -> dict[str, float]:
+    """The cut each capability construct's true score is placed around."""
+    levels = instrument.stage_thresholds()
+    out = {c.id: levels[c.level] for c in instrument.constructs if c.level is not None}
+    model = instrument.stage_model
+    if model is not None:
+        by_level = instrument.constructs_by_level()
+        for key, value in instrument.requirement_thresholds(model).items():
+            if key in out:
+                out[key] = value
+            elif key in by_level:
+                out.update({c.id: value for c in by_level[key]})  # type: ignore[index]
+    if developed_at is not None:
+        out = dict.fromkeys(out, float(developed_at))
+    return out
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    """Parameters of the generative model (defaults are the documented model).
+
+    Attributes
+    ----------
+    stage_probs : tuple of float
+        Population shares of stages 1–4.
+    below_gap, above_gap : float
+        Distance of a level's latent mean below / above its stage-rule threshold before / after
+        the level's onset (scale units).
+    growth : float
+        Further rise per stage after onset.
+    person_sd, level_sd, construct_sd : float
+        SDs of a respondent's general deviation, level-specific and construct-specific deviation.
+    item_noise : tuple of float
+        Range of item-specific error SDs (uniform).
+    item_offset_sd : float
+        SD of item intercepts (some statements are easier to agree with).
+    straightliner_rate, speeder_rate, careless_rate, missing_rate : float
+        Shares of straight-liners, speeders (besides straight-liners), careless respondents who
+        fail attention checks, and missing answers (of all Likert answers).
+    skipper_rate : float
+        Share of respondents who leave some answers blank; the missing answers are spread over
+        them completely at random (as in real surveys, most respondents answer everything, so
+        listwise deletion keeps about ``1 - skipper_rate`` of the rows).
+    developed_at : float, optional
+        The true boundary between undeveloped and developed levels on the scale (the point the
+        gaps are measured from). Default: the threshold of each construct in the default stage
+        model (its level threshold for the 1.0 model), so
+        the stage rule and the truth share one cut. Setting it elsewhere simulates firms whose
+        real boundary is not where the theory's rule puts it.
+    """
+
+    stage_probs: tuple[float, float, float, float] = (0.30, 0.30, 0.25, 0.15)
+    below_gap: float = 1.4
+    above_gap: float = 1.1
+    growth: float = 0.25
+    person_sd: float = 0.30
+    level_sd: float = 0.30
+    construct_sd: float = 0.60
+    item_noise: tuple[float, float] = (0.55, 0.85)
+    item_offset_sd: float = 0.25
+    straightliner_rate: float = 0.035
+    speeder_rate: float = 0.03
+    careless_rate: float = 0.02
+    missing_rate: float = 0.015
+    skipper_rate: float = 0.12
+    developed_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """Simulated responses and the truth they were drawn from.
+
+    Attributes
+    ----------
+    responses : DataFrame
+        One row per respondent: ``respondent_id``, firmographics, Likert items, attention
+        checks and ``page_time_<page>`` seconds — the layout of a survey export.
+    truth : DataFrame
+        ``respondent_id``, ``stage`` (missing under the null model), ``maturity``, latent level
+        and axis scores, ``quadrant``, ``straight_liner``, ``speeder``, ``careless`` and
+        ``attention_failed`` (any attention check answered wrongly, before missingness).
+    """
+
+    responses: pd.DataFrame
+    truth: pd.DataFrame
+
+
+def simulate(
+    instrument: Instrument,
+    n: int,
+    *,
+    random_state: int | None = None,
+    null: bool = False,
+    config: SimulationConfig | None = None,
+) -> Simulation:
+    """Draw ``n`` respondents from the theory's generative model.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        Any instrument; levels, axes and outcome roles are used when present.
+    n : int
+        Number of respondents (≥ 1).
+    random_state : int, optional
+        Seed; the same seed gives the same data.
+    null : bool, default False
+        Draw one continuous maturity with no stages instead of four stages.
+    config : SimulationConfig, optional
+        Model parameters.
+
+    Returns
+    -------
+    Simulation
+        Responses and truth.
+
+    Notes
+    -----
+    Stage model. Stage :math:`S \\in \\{1..4\\}` with probabilities ``stage_probs``. For level
+    :math:`L` with threshold :math:`t_L` and onset stage :math:`o_L` (operational 2, dynamic and
+    adaptive 3, networking 4) the latent level score is
+
+    .. math:: \\eta_L = t_L - g_b + [S \\ge o_L](g_b + g_a + \\gamma (S - o_L)) + u + w_L
+
+    with person deviation :math:`u`, level deviation :math:`w_L`. A construct's true score adds
+    :math:`v_c`; an item's continuous response adds an item offset and item noise; reverse-keyed
+    items are mirrored (``min + max - y``); responses are rounded and clipped to the scale.
+
+    Null model. Maturity :math:`M \\sim N(0, 1)`; :math:`\\eta_L = t_L - 0.5 + 1.1 M + d_L + w_L`
+    with fixed level offsets :math:`d_L` (operational easiest): a continuum, no stages.
+
+    Axes. Decentralised with probability rising with stage (``P_DECENTRALISED``),
+    relationship-oriented with probability 0.55 for product providers and 0.45 otherwise; the
+    latent axis score lies a half-normal distance on the chosen side of the cut. Under the null,
+    decentralisation is :math:`0.8 M` plus noise. Outcome constructs rise with maturity.
+
+    Firmographics. Firm size is drawn independently of stage (the paper: size does not drive
+    maturity); product/service depends on sector; other questions are uniform.
+
+    Data quality. Straight-liners give one answer to every Likert item; speeders answer pages in
+    a fraction of the usual time and 40 % of their answers are random; careless respondents fail
+    attention checks; ``skipper_rate`` of respondents skip answers, so that ``missing_rate`` of
+    all Likert answers are missing (completely at random within those respondents).
+
+    Examples
+    --------
+    >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
+    >>> sim = simulate(load_instrument(DEFAULT_INSTRUMENT), 50, random_state=1)
+    >>> sim.responses.shape[0], sorted(sim.truth["stage"].dropna().unique().tolist())
+    (50, [1, 2, 3, 4])
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    cfg = config or SimulationConfig()
+    rng = np.random.default_rng(random_state)
+    scale = instrument.scale
+    mid = scale.midpoint
+    ids = [f"sim{i + 1:06d}" for i in range(n)]
+    thresholds = instrument.stage_thresholds()
+    if cfg.developed_at is not None:
+        if not scale.min <= cfg.developed_at <= scale.max:
+            raise ValueError(
+                f"developed_at ({cfg.developed_at:g}) lies outside the scale "
+                f"{scale.min}..{scale.max}"
+            )
+        thresholds = dict.fromkeys(thresholds, float(cfg.developed_at))
+
+    firm = _firmographics(instrument, n, rng)
+    # ------------------------------------------------------------------ latent maturity
+    if null:
+        stage = np.full(n, -1)
+        maturity = rng.normal(0.0, 1.0, n)
+        offsets = {"operational": 0.6, "dynamic": 0.0, "adaptive": 0.0, "networking": -0.6}
+        latent_level = {
+            lv: thresholds[lv] - 0.5 + 1.1 * maturity + offsets[lv] + rng.normal(0.0, 0.45, n)
+            for lv in LEVELS
+        }
+        decentral = mid + 0.8 * maturity + rng.normal(0.0, 1.0, n)
+        relational = mid + rng.normal(0.0, 1.2, n)
+        maturity_std = maturity
+    else:
+        probs = np.asarray(cfg.stage_probs, dtype=float)
+        stage = rng.choice(4, size=n, p=probs / probs.sum()) + 1
+        person = rng.normal(0.0, cfg.person_sd, n)
+        level_noise = {lv: rng.normal(0.0, cfg.level_sd, n) for lv in LEVELS}
+        onset = construct_onset(instrument)
+        cut = _construct_thresholds(instrument, cfg.developed_at)
+        latent_level = {}
+        for construct in instrument.constructs:
+            if construct.level is None:
+                continue
+            start = onset[construct.id]
+            developed = stage >= start
+            shift = np.where(
+                developed, cfg.below_gap + cfg.above_gap + cfg.growth * (stage - start), 0.0
+            )
+            latent_level[construct.id] = (
+                cut[construct.id] - cfg.below_gap + shift + person + level_noise[construct.level]
+            )
+        maturity = stage + person
+        maturity_std = (stage - 2.5) / 1.1 + person
+        p_dec = np.asarray(P_DECENTRALISED)[stage - 1]
+        is_dec = rng.random(n) < p_dec
+        product = _is_product(instrument, firm, n)
+        is_rel = rng.random(n) < np.where(product, 0.55, 0.45)
+        decentral = mid + np.where(is_dec, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
+        relational = mid + np.where(is_rel, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
+
+    c_cut, o_cut = instrument.quadrant_cuts()
+    quadrant = np.array(
+        [
+            QUADRANT_OF[(bool(d), bool(r))]
+            for d, r in zip(decentral >= c_cut, relational >= o_cut, strict=True)
+        ]
+    )
+    # ------------------------------------------------------------------ construct true scores
+    true_score: dict[str, np.ndarray] = {}
+    generic = maturity_std * 0.5
+    for construct in instrument.constructs:
+        if construct.level is not None:
+            base = latent_level[construct.id if construct.id in latent_level else construct.level]
+        elif construct.axis == "control":
+            base = decentral
+        elif construct.axis == "orientation":
+            base = relational
+        elif construct.role == "outcome":
+            base = mid - 0.2 + 0.6 * maturity_std + rng.normal(0.0, 0.6, n)
+        else:
+            base = mid + generic + rng.normal(0.0, 0.8, n)
+        true_score[construct.id] = base + rng.normal(0.0, cfg.construct_sd, n)
+    # ------------------------------------------------------------------ item responses
+    lo, hi = scale.min, scale.max
+    answers: dict[str, np.ndarray] = {}
+    for construct in instrument.constructs:
+        for item in construct.items:
+            noise_sd = rng.uniform(*cfg.item_noise)
+            y = (
+                true_score[construct.id]
+                + rng.normal(0.0, cfg.item_offset_sd)
+                + rng.normal(0.0, noise_sd, n)
+            )
+            if item.reverse:
+                y = lo + hi - y
+            answers[item.id] = y
+    for check in instrument.attention_checks:
+        answers[check.id] = np.full(n, float(check.answer))
+
+    # ------------------------------------------------------------------ data-quality problems
+    straight = rng.random(n) < cfg.straightliner_rate
+    speeder = (rng.random(n) < cfg.speeder_rate) | (straight & (rng.random(n) < 0.6))
+    careless = (rng.random(n) < cfg.careless_rate) & ~straight
+    likert_ids = list(instrument.item_ids)
+    check_ids = [a.id for a in instrument.attention_checks]
+    points = np.arange(lo, hi + 1)
+    weights = np.exp(-0.5 * ((points - mid) / (0.35 * (hi - lo))) ** 2)
+    line_value = rng.choice(points, size=n, p=weights / weights.sum())
+    for col in likert_ids + check_ids:
+        values = answers[col]
+        random_answer = rng.integers(lo, hi + 1, n)
+        sloppy = speeder & ~straight & (rng.random(n) < 0.4)
+        values = np.where(sloppy, random_answer, values)
+        values = np.where(straight, line_value, values)
+        answers[col] = values
+    for check in instrument.attention_checks:
+        wrong = (check.answer - lo + rng.integers(1, hi - lo + 1, n)) % (hi - lo + 1) + lo
+        answers[check.id] = np.where(careless, wrong, answers[check.id])
+    failed = np.zeros(n, dtype=bool)
+    for check in instrument.attention_checks:
+        failed |= np.clip(np.rint(answers[check.id]), lo, hi) != check.answer
+    skipper = rng.random(n) < cfg.skipper_rate
+    skip_prob = min(1.0, cfg.missing_rate / cfg.skipper_rate) if cfg.skipper_rate > 0 else 0.0
+    table = {}
+    for col in likert_ids + check_ids:
+        values = np.clip(np.rint(answers[col]), lo, hi)
+        values[skipper & (rng.random(n) < skip_prob)] = np.nan
+        table[col] = pd.array(values, dtype="Int64")
+    # ------------------------------------------------------------------ page timings
+    speed = np.exp(rng.normal(0.0, 0.25, n))
+    speed = np.where(speeder, rng.uniform(0.12, 0.25, n), speed)
+    timings = {}
+    for page in instrument.page_list():
+        n_likert = len(instrument.page_item_ids(page))
+        n_firm = len(page.firmographics)
+        seconds = (4.0 + n_likert * instrument.seconds_per_item + n_firm * 10.0) * speed
+        timings[f"page_time_{page.id}"] = np.round(seconds * np.exp(rng.normal(0, 0.15, n)), 1)
+
+    responses = pd.concat(
+        [
+            pd.DataFrame({"respondent_id": ids}),
+            firm,
+            pd.DataFrame(table),
+            pd.DataFrame(timings),
+        ],
+        axis=1,
+    )
+    if "sm_headcount" in responses.columns and not null:
+        responses["sm_headcount"] = np.minimum(rng.poisson(0.5 + 1.5 * (stage - 1)), 5000)
+    truth = pd.DataFrame(
+        {
+            "respondent_id": ids,
+            "stage": pd.array(np.where(stage > 0, stage, None), dtype="Int64"),
+            "maturity": np.round(maturity, 4),
+            **{
+                f"latent_{lv}": np.round(_level_latent(latent_level, instrument, lv), 4)
+                for lv in LEVELS
+            },
+            "latent_control": np.round(decentral, 4),
+            "latent_orientation": np.round(relational, 4),
+            "quadrant": quadrant,
+            "straight_liner": straight,
+            "speeder": speeder,
+            "careless": careless,
+            "attention_failed": failed,
+        }
+    )
+    return Simulation(responses=responses, truth=truth)
+
+
+def _firmographics(instrument: Instrument, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Draw firmographic answers; ``offering`` depends on ``sector``, size on nothing."""
+    out: dict[str, object] = {}
+    sector_q = instrument.firmographic_measuring("sector")
+    for q in instrument.firmographics:
+        values = [o.value for o in q.options]
+        if q.type == "integer":
+            lo = q.min if q.min is not None else 0
+            hi = q.max if q.max is not None else lo + 50
+            out[q.id] = np.clip(rng.poisson(3, n) + lo, lo, hi)
+        elif q.type == "multi":
+            chosen = rng.random((n, len(values))) < np.r_[0.9, np.full(len(values) - 1, 0.35)]
+            out[q.id] = [
+                ";".join(v for v, c in zip(values, row, strict=True) if c) or values[0]
+                for row in chosen
+            ]
+        elif q.measures == "offering" and sector_q is not None and sector_q.id in out:
+            out[q.id] = _draw_offering(values, out[sector_q.id], rng)  # type: ignore[arg-type]
+        elif q.measures == "country":
+            p = np.r_[3.0, np.ones(len(values) - 1)]
+            out[q.id] = rng.choice(values, size=n, p=p / p.sum())
+        else:
+            out[q.id] = rng.choice(values, size=n)
+    return pd.DataFrame(out)
+
+
+def _draw_offering(values: list[str], sectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    if not {"product", "service"} <= set(values):
+        return rng.choice(values, size=len(sectors))
+    share = np.array([PRODUCT_SHARE.get(str(s), 0.4) for s in sectors])
+    u = rng.random(len(sectors))
+    both = "both" in values
+    out = np.where(u < share * (0.85 if both else 1.0), "product", "service")
+    if both:
+        out = np.where(u > 0.88, "both", out)
+    return out
+
+
+def _is_product(instrument: Instrument, firm: pd.DataFrame, n: int) -> np.ndarray:
+    q = instrument.firmographic_measuring("offering")
+    if q is None or q.id not in firm.columns:
+        return np.zeros(n, dtype=bool)
+    return (firm[q.id] == "product").to_numpy()
