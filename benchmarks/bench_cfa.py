@@ -34,8 +34,9 @@ import pandas as pd
 
 from analysis.data.simulate import SimulationConfig, simulate
 from analysis.measurement.scoring import keyed_items
-from analysis.sem.cfa import fit_cfa, lavaan_syntax, model_from_instrument
+from analysis.sem.cfa import fit_cfa
 from analysis.sem.invariance import measurement_invariance
+from analysis.sem.model import lavaan_syntax, model_from_instrument
 from instrument import INSTRUMENT_1_0, load_instrument
 
 R_SCRIPT = r"""

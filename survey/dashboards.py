@@ -34,7 +34,7 @@ from analysis.data.responses import (
 from analysis.pipeline import AnalysisResult, ProgressCallback, run_analysis
 from analysis.quality.fieldwork import activity, completion_funnel, page_times, quality_counts
 from analysis.quality.screens import FLAG_COLUMNS, quality_flags
-from analysis.sem.cfa import lavaan_syntax, model_from_instrument
+from analysis.sem.model import lavaan_syntax, model_from_instrument
 from instrument import Instrument, InstrumentError, parse_instrument
 from instrument.codebook import codebook, codebook_markdown
 from survey import store

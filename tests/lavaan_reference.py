@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.sem.cfa import CFAModel
+from analysis.sem.model import CFAModel
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -11,16 +11,9 @@ import pytest
 
 from analysis.data.simulate import simulate
 from analysis.measurement.scoring import keyed_items
-from analysis.sem import cfa
-from analysis.sem.cfa import (
-    CFAModel,
-    CFAResult,
-    fit_cfa,
-    fit_multigroup_cfa,
-    lavaan_syntax,
-    minimum_sample_size,
-    model_from_instrument,
-)
+from analysis.sem import cfa, implied, ml, samplestats, start
+from analysis.sem.cfa import CFAResult, fit_cfa, fit_multigroup_cfa
+from analysis.sem.model import CFAModel, lavaan_syntax, minimum_sample_size, model_from_instrument
 from instrument import Instrument
 from tests.lavaan_reference import (
     BFI_MODEL,
@@ -218,15 +211,17 @@ def test_multigroup_configural_and_scalar_estimates_match_lavaan() -> None:
 # ------------------------------------------------------------------- analytic derivatives
 def _exact_stats(model: CFAModel, n_groups: int, meanstructure: bool, equal=()):
     """Layouts and group statistics equal to the model's implied moments at a start point."""
-    layouts, _, n_par = cfa._build_layouts(
+    layouts, _, n_par = implied.build_layouts(
         model, n_groups=n_groups, meanstructure=meanstructure, equal=equal
     )
     data = holzinger39()
     groups = []
     for g in range(n_groups):
         x = data[list(model.items)].to_numpy()[g::n_groups]
-        groups.append(cfa._group_stats(x, model.items, model, label=str(g), n_total=None))
-    theta = cfa._start_values(groups, layouts, model, n_par)
+        groups.append(
+            samplestats.group_sample_stats(x, model.items, model, label=str(g), n_total=None)
+        )
+    theta = start.start_values(groups, layouts, model, n_par)
     rng = np.random.default_rng(5)
     theta = theta * (1 + 0.05 * rng.standard_normal(n_par))
     return layouts, groups, theta, n_par
@@ -242,13 +237,13 @@ def _exact_stats(model: CFAModel, n_groups: int, meanstructure: bool, equal=()):
 )
 def test_gradient_and_expected_information_are_exact(model, n_groups, meanstructure, equal):
     layouts, groups, theta, n_par = _exact_stats(model, n_groups, meanstructure, equal)
-    _, grad, _ = cfa._evaluate(theta, groups, layouts, n_par)
+    _, grad, _ = ml._evaluate(theta, groups, layouts, n_par)
     h = 1e-6
     numeric = np.array(
         [
             (
-                cfa._objective(theta + h * e, groups, layouts)
-                - cfa._objective(theta - h * e, groups, layouts)
+                ml._objective(theta + h * e, groups, layouts)
+                - ml._objective(theta - h * e, groups, layouts)
             )
             / (2 * h)
             for e in np.eye(n_par)
@@ -258,16 +253,16 @@ def test_gradient_and_expected_information_are_exact(model, n_groups, meanstruct
     # where the model reproduces the moments exactly, expected and observed Hessians coincide
     exact = []
     for st, lay in zip(groups, layouts, strict=True):
-        imp = cfa._implied(lay, theta)
+        imp = implied.implied_moments(lay, theta)
         mean = imp.mu if meanstructure else st.mean
         logdet = float(np.linalg.slogdet(imp.sigma)[1])
-        exact.append(cfa._GroupStats(st.label, st.n, imp.sigma, mean, logdet))
-    _, _, hess = cfa._evaluate(theta, exact, layouts, n_par)
+        exact.append(samplestats.GroupStats(st.label, st.n, imp.sigma, mean, logdet))
+    _, _, hess = ml._evaluate(theta, exact, layouts, n_par)
     numeric_hess = np.array(
         [
             (
-                cfa._evaluate(theta + h * e, exact, layouts, n_par)[1]
-                - cfa._evaluate(theta - h * e, exact, layouts, n_par)[1]
+                ml._evaluate(theta + h * e, exact, layouts, n_par)[1]
+                - ml._evaluate(theta - h * e, exact, layouts, n_par)[1]
             )
             / (2 * h)
             for e in np.eye(n_par)
@@ -495,7 +490,7 @@ def test_unidentified_model_is_a_warning() -> None:
 
 
 def test_non_convergence_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cfa, "_CONVERGED_TOL", 0.0)  # no gradient can meet this
+    monkeypatch.setattr(ml, "_CONVERGED_TOL", 0.0)  # no gradient can meet this
     res = fit_cfa(holzinger39(), HS_MODEL)
     assert res.converged is False and res.fit.converged is False
     assert any("did not converge" in w for w in res.warnings)

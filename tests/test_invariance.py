@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.sem import cfa
-from analysis.sem.cfa import CFAModel, model_from_instrument
+from analysis.sem import ml
 from analysis.sem.invariance import TABLE_COLUMNS, InvarianceResult, measurement_invariance
+from analysis.sem.model import CFAModel, model_from_instrument
 from instrument import Instrument
 from tests.lavaan_reference import (
     BFI_MODEL,
@@ -120,7 +120,7 @@ def test_small_group_can_be_dropped_with_a_warning() -> None:
 
 
 def test_non_converged_step_gets_that_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cfa, "_CONVERGED_TOL", 0.0)
+    monkeypatch.setattr(ml, "_CONVERGED_TOL", 0.0)
     res = measurement_invariance(holzinger39(), HS_MODEL, "school")
     assert set(res.table["verdict"]) == {"not converged"}
     assert any("did not converge" in w for w in res.warnings)

@@ -10,7 +10,7 @@ from semopy.examples import holzinger39
 from analysis.data.simulate import Simulation
 from analysis.measurement.scoring import keyed_items, score_respondents
 from analysis.measurement.validity import htmt
-from analysis.sem.cfa import CFAModel
+from analysis.sem.model import CFAModel
 from analysis.structure.quadrants import correlation_ci, quadrant_summary, wilson_interval
 from instrument import QUADRANTS, Instrument
 

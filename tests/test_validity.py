@@ -12,7 +12,8 @@ from analysis.measurement.validity import (
     fornell_larcker,
     htmt,
 )
-from analysis.sem.cfa import CFAModel, CFAResult, fit_cfa, fit_multigroup_cfa, model_from_instrument
+from analysis.sem.cfa import CFAResult, fit_cfa, fit_multigroup_cfa
+from analysis.sem.model import CFAModel, model_from_instrument
 from instrument import Instrument
 from tests.lavaan_reference import (
     BFI_MODEL,

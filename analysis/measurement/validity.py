@@ -16,7 +16,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis.sem.cfa import CFAModel, CFAResult, numeric_items
+from analysis.sem.cfa import CFAResult
+from analysis.sem.model import CFAModel
+from analysis.sem.samplestats import numeric_items
 
 HTMTVariant = Literal["htmt2", "htmt"]
 
@@ -62,7 +64,8 @@ def composite_reliability(result: CFAResult) -> pd.Series:
 
     Examples
     --------
-    >>> from analysis.sem.cfa import fit_cfa, model_from_instrument
+    >>> from analysis.sem.cfa import fit_cfa
+    >>> from analysis.sem.model import model_from_instrument
     >>> from analysis.measurement.scoring import keyed_items
     >>> from analysis.data.simulate import simulate
     >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
@@ -105,7 +108,8 @@ def average_variance_extracted(result: CFAResult) -> pd.Series:
 
     Examples
     --------
-    >>> from analysis.sem.cfa import CFAModel, fit_cfa
+    >>> from analysis.sem.cfa import fit_cfa
+    >>> from analysis.sem.model import CFAModel
     >>> import pandas as pd
     >>> hs = pd.read_csv("tests/data/holzinger39.csv")
     >>> res = fit_cfa(hs, CFAModel({"textual": ("x4", "x5", "x6"), "speed": ("x7", "x8", "x9")}))
@@ -142,7 +146,8 @@ def fornell_larcker(result: CFAResult) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from analysis.sem.cfa import CFAModel, fit_cfa
+    >>> from analysis.sem.cfa import fit_cfa
+    >>> from analysis.sem.model import CFAModel
     >>> import pandas as pd
     >>> hs = pd.read_csv("tests/data/holzinger39.csv")
     >>> res = fit_cfa(hs, CFAModel({"textual": ("x4", "x5", "x6"), "speed": ("x7", "x8", "x9")}))
@@ -219,7 +224,7 @@ def htmt(
 
     Examples
     --------
-    >>> from analysis.sem.cfa import CFAModel
+    >>> from analysis.sem.model import CFAModel
     >>> import pandas as pd
     >>> hs = pd.read_csv("tests/data/holzinger39.csv")
     >>> model = CFAModel({"visual": ("x1", "x2", "x3"), "textual": ("x4", "x5", "x6")})

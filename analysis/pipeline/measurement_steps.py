@@ -45,14 +45,9 @@ from analysis.report.measurement import (
     sampling_adequacy_section,
     validity_section,
 )
-from analysis.sem.cfa import (
-    ASSEMBLAGE_FACTOR,
-    CFAResult,
-    fit_cfa,
-    lavaan_syntax,
-    model_from_instrument,
-)
+from analysis.sem.cfa import CFAResult, fit_cfa
 from analysis.sem.invariance import measurement_invariance
+from analysis.sem.model import ASSEMBLAGE_FACTOR, lavaan_syntax, model_from_instrument
 from instrument import LEVELS
 
 

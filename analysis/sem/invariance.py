@@ -14,13 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.sem.cfa import (
-    CFAModel,
-    Missing,
-    MultiGroupCFAResult,
-    SmallGroups,
-    fit_multigroup_cfa,
-)
+from analysis.sem.cfa import MultiGroupCFAResult, fit_multigroup_cfa
+from analysis.sem.model import CFAModel, Missing, SmallGroups
 
 #: The three nested models and the parameters each holds equal across groups.
 STEPS: dict[str, tuple[str, ...]] = {
@@ -162,7 +157,7 @@ def measurement_invariance(
     Examples
     --------
     >>> import pandas as pd
-    >>> from analysis.sem.cfa import CFAModel
+    >>> from analysis.sem.model import CFAModel
     >>> hs = pd.read_csv("tests/data/holzinger39.csv")
     >>> model = CFAModel({"visual": ("x1", "x2", "x3"), "textual": ("x4", "x5", "x6"),
     ...                   "speed": ("x7", "x8", "x9")})

@@ -15,7 +15,7 @@ from scipy import stats
 
 from analysis.measurement.scoring import MIXED
 from analysis.measurement.validity import htmt as validity_htmt
-from analysis.sem.cfa import CFAModel
+from analysis.sem.model import CFAModel
 from instrument import AXES, QUADRANTS
 
 #: Smallest share of respondents for a quadrant to count as populated.
