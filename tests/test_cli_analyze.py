@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from analysis.cli.smcap import main
+from analysis.results import SCHEMA_VERSION, parse_results
 from instrument import DEFAULT_INSTRUMENT, INSTRUMENT_1_0
 from tests.conftest import DEMO_1_0_CSV
 
@@ -79,6 +80,10 @@ def test_demo_analysis_writes_all_three_files(demo_out: Path) -> None:
     assert invariance["status"] == "ok" and set(invariance["dropped_groups"]) == {"e1_9", "e10_49"}
     for step in ("configural", "metric", "scalar"):
         assert {"chisq", "df", "cfi", "rmsea", "srmr"} <= set(invariance[step])
+    typed = parse_results(results)  # the schema reads every section, invariance included
+    assert typed.invariance is not None and typed.invariance.metric is not None
+    assert typed.invariance.metric.cfi == invariance["metric"]["cfi"]
+    assert typed.schema_version == results["schema_version"] == SCHEMA_VERSION
     table = pd.read_csv(demo_out / "assignments.csv")
     assert table.columns[0] == "respondent_id" and len(table) == 400
     assert {"level_operational", "axis_control", "stage_theory", "quadrant", "flagged"} <= set(

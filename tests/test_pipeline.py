@@ -14,9 +14,11 @@ from analysis.data.simulate import Simulation, simulate
 from analysis.pipeline import (
     AnalysisContext,
     AnalysisResult,
+    PipelineError,
     Step,
     default_steps,
     jsonable,
+    order_steps,
     run_analysis,
 )
 from analysis.quality.screens import FLAG_COLUMNS
@@ -390,3 +392,69 @@ def test_dont_know_answers_are_missing_counted_and_in_results_json(
         "n_respondents": 0,
         "items": {},
     }
+
+
+# --------------------------------------------------------------------------- step order
+def _noop(ctx: AnalysisContext) -> None:
+    pass
+
+
+def test_the_default_steps_run_in_their_declared_order() -> None:
+    plan = default_steps()
+    assert [s.name for s in order_steps(plan)] == [s.name for s in plan]
+    assert [s.name for s in order_steps(plan[::-1])][-1] == "generalisability"
+    by_name = {s.name: s for s in plan}
+    assert by_name["validity"].requires == ("cfa",)
+    assert by_name["stages"].requires == ("scores",)
+
+
+def test_steps_run_after_what_they_need_wherever_they_are_listed() -> None:
+    plan = [
+        Step("card", "Card", _noop, after=("*",)),
+        Step("b", "B", _noop, requires=("a",)),
+        Step("c", "C", _noop, after=("b", "absent")),
+        Step("a", "A", _noop),
+    ]
+    assert [s.name for s in order_steps(plan)] == ["a", "b", "c", "card"]
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        ([Step("b", "B", _noop, requires=("a",))], "step 'b' requires 'a', which is not among"),
+        ([Step("a", "A", _noop), Step("a", "A2", _noop)], "steps named twice: a"),
+        (
+            [Step("a", "A", _noop, requires=("b",)), Step("b", "B", _noop, after=("a",))],
+            "wait for each other in a circle: a, b",
+        ),
+    ],
+)
+def test_a_plan_that_cannot_run_is_a_clear_error(plan: list[Step], message: str) -> None:
+    with pytest.raises(PipelineError, match=message):
+        order_steps(plan)
+
+
+def test_a_failed_step_is_recorded_and_the_others_still_run(
+    sim_1200: Simulation, smcap_instrument: Instrument
+) -> None:
+    def broken(ctx: AnalysisContext) -> None:
+        raise RuntimeError("the optimiser exploded")
+
+    steps = {s.name: s for s in default_steps()}
+    plan = [
+        steps["quality"],
+        Step("cfa", "Confirmatory factor analysis", broken),
+        steps["validity"],
+        steps["reliability"],
+    ]
+    res = run_analysis(sim_1200.responses.iloc[:300], smcap_instrument, steps=plan)
+    assert res.results["cfa"] == {
+        "status": "failed",
+        "reason": "RuntimeError: the optimiser exploded",
+    }
+    assert res.results["validity"]["status"] == "not run"
+    assert "needs the cfa step" in res.results["validity"]["reason"]
+    assert len(res.results["reliability"]) == len(smcap_instrument.constructs)
+    assert any("step failed (RuntimeError" in w for w in res.warnings)
+    keys = [s.key for s in res.sections]
+    assert {"cfa", "validity", "reliability"} <= set(keys)

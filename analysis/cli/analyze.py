@@ -103,8 +103,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         paths = result.write(out)
     for warning in result.warnings:
         print(f"smcap: warning: {warning}", file=sys.stderr)
-    n = result.results["n_respondents"]
-    total = result.results["n_respondents_total"]
+    n, total = result.typed.n_respondents, result.typed.n_respondents_total
     analysed = f"{n:,} respondents" if n == total else f"{n:,} of {total:,} respondents"
     print(f"analysed {analysed}; wrote {', '.join(str(p) for p in paths.values())}")
     return 0

@@ -11,22 +11,25 @@ from analysis.pipeline.context import (
     AnalysisContext,
     AnalysisOptions,
     AnalysisResult,
+    PipelineError,
     ProgressCallback,
     Step,
     jsonable,
     labelled_stages,
 )
-from analysis.pipeline.run import default_steps, run_analysis, software_versions
+from analysis.pipeline.run import default_steps, order_steps, run_analysis, software_versions
 
 __all__ = [
     "AnalysisContext",
     "AnalysisOptions",
     "AnalysisResult",
+    "PipelineError",
     "ProgressCallback",
     "Step",
     "default_steps",
     "jsonable",
     "labelled_stages",
+    "order_steps",
     "run_analysis",
     "software_versions",
 ]

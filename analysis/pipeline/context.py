@@ -12,6 +12,7 @@ first.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable, Mapping
@@ -36,6 +37,7 @@ from analysis.measurement.scoring import (
 )
 from analysis.quality.screens import QualityResult
 from analysis.report import html as report
+from analysis.results import Results, parse_results
 from analysis.sem.cfa import (
     CFAResult,
 )
@@ -154,21 +156,34 @@ class AnalysisContext:
 
 @dataclass(frozen=True)
 class Step:
-    """A named pipeline step.
+    """A named pipeline step and what it needs.
 
     Attributes
     ----------
     name : str
-        Stable identifier (``results`` key it writes, by convention).
+        Stable identifier: the ``results`` key it writes.
     label : str
         What the progress display shows while it runs.
     run : callable
         ``run(ctx)``: reads and updates the :class:`AnalysisContext`.
+    requires : tuple of str
+        Steps whose results it cannot do without: they must be in the plan (else
+        :class:`PipelineError`), run before it, and have completed (else it is not run and
+        its result says which prerequisite failed).
+    after : tuple of str
+        Steps it reads when they are in the plan, so it runs after them (``"*"``: after every
+        other step, as the scorecard that reads every result).
     """
 
     name: str
     label: str
     run: Callable[[AnalysisContext], None]
+    requires: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+
+class PipelineError(ValueError):
+    """A plan of steps that cannot run: a prerequisite missing, a name twice, a circle."""
 
 
 @dataclass(frozen=True)
@@ -227,20 +242,31 @@ class AnalysisResult:
         paths["report"].write_text(self.report_html(), encoding="utf-8")
         return paths
 
+    @functools.cached_property
+    def typed(self) -> Results:
+        """:attr:`results` checked against the schema and read by attribute.
+
+        Raises ``pydantic.ValidationError`` (naming the key) if a step wrote a value of the
+        wrong kind.
+        """
+        return parse_results(self.results)
+
     def report_html(self) -> str:
         """The self-contained HTML report."""
-        inst = self.results["instrument"]
-        software = self.results["software"]
+        res = self.typed
+        inst = res.instrument
+        if inst is None or res.n_respondents is None:
+            raise ValueError("the results have no instrument or respondent count to report on")
         return report.render_report(
             self.sections,
-            title=f"Validation report: {inst['title']}",
+            title=f"Validation report: {inst.title}",
             subtitle=(
-                f"{inst['id']} {inst['version']} · {self.results['n_respondents']:,} respondents "
-                f"analysed · {report.source_name(self.results['source'])}"
+                f"{inst.id} {inst.version} · {res.n_respondents:,} respondents "
+                f"analysed · {report.source_name(res.source or 'responses')}"
             ),
             footer=(
-                f"smcap {software['smcap']} · seed {self.results['seed']} · "
-                + ", ".join(f"{k} {v}" for k, v in software.items() if k != "smcap")
+                f"smcap {res.software.get('smcap', '?')} · seed {res.seed} · "
+                + ", ".join(f"{k} {v}" for k, v in res.software.items() if k != "smcap")
             ),
         )
 

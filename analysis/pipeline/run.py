@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from analysis import DEFAULT_SEED
 from analysis.data.responses import (
+    ResponsesError,
     ValidatedResponses,
     check_groups,
     validate_responses,
@@ -35,6 +36,7 @@ from analysis.pipeline.context import (
     AnalysisContext,
     AnalysisOptions,
     AnalysisResult,
+    PipelineError,
     ProgressCallback,
     Step,
     jsonable,
@@ -51,7 +53,9 @@ from analysis.pipeline.measurement_steps import (
     validity_step,
 )
 from analysis.pipeline.structure_steps import stage_steps
+from analysis.report.html import not_run_section
 from analysis.report.measurement import overview_section, warnings_section
+from analysis.results import SCHEMA_VERSION
 from instrument import Instrument
 
 
@@ -120,7 +124,7 @@ def run_analysis(
         allow_missing_items=allow_missing_items,
         drop_small_groups=drop_small_groups,
     )
-    plan = list(default_steps() if steps is None else steps)
+    plan = order_steps(default_steps() if steps is None else steps)
     n_steps = len(plan) + 1
     if progress:
         progress(1, n_steps, "Checking the responses")
@@ -156,10 +160,12 @@ def run_analysis(
     )
     ctx.results.update(_header(ctx))
     with threadpool_limits(1, user_api="blas"):
+        incomplete: set[str] = set()
         for number, step in enumerate(plan, start=2):
             if progress:
                 progress(number, n_steps, step.label)
-            step.run(ctx)
+            if not _run_step(ctx, step, incomplete):
+                incomplete.add(step.name)
     ctx.results["n_respondents"] = len(ctx.analysed)
     ctx.results["warnings"] = list(ctx.warnings)
     ctx.add_section(overview_section(jsonable(ctx.results)))
@@ -176,27 +182,131 @@ def run_analysis(
 
 
 def default_steps() -> list[Step]:
-    """The standard steps, in the order they run (the stage, quadrant, claims and scorecard
-    steps of :mod:`analysis.pipeline.structure_steps` last: the scorecard reads every other
-    result)."""
+    """The standard steps, each with what it requires and reads.
+
+    The measurement steps run after the quality screen (which may exclude respondents);
+    validity needs the CFA; the stage, quadrant and claims steps need the scores; the
+    scorecard of :mod:`analysis.pipeline.structure_steps` runs last, as it reads every result.
+    """
+    after_quality = ("quality",)
     return [
         Step("quality", "Screening data quality", quality_step),
-        Step("scores", "Scoring respondents", scores_step),
-        Step("reliability", "Reliability (alpha, omega)", reliability_step),
-        Step("sampling_adequacy", "Sampling adequacy (KMO, Bartlett)", adequacy_step),
-        Step("efa", "Parallel analysis and EFA", efa_step),
-        Step("cfa", "Confirmatory factor analysis", cfa_step),
-        Step("validity", "Convergent and discriminant validity", validity_step),
-        Step("invariance", "Measurement invariance", invariance_step),
-        Step("common_method", "Common-method check (Harman)", common_method_step),
+        Step("scores", "Scoring respondents", scores_step, after=after_quality),
+        Step("reliability", "Reliability (alpha, omega)", reliability_step, after=after_quality),
+        Step(
+            "sampling_adequacy",
+            "Sampling adequacy (KMO, Bartlett)",
+            adequacy_step,
+            after=after_quality,
+        ),
+        Step("efa", "Parallel analysis and EFA", efa_step, after=after_quality),
+        Step("cfa", "Confirmatory factor analysis", cfa_step, after=after_quality),
+        Step(
+            "validity",
+            "Convergent and discriminant validity",
+            validity_step,
+            requires=("cfa",),
+        ),
+        Step("invariance", "Measurement invariance", invariance_step, after=after_quality),
+        Step(
+            "common_method",
+            "Common-method check (Harman)",
+            common_method_step,
+            after=after_quality,
+        ),
         *stage_steps(),
     ]
+
+
+def order_steps(steps: Sequence[Step]) -> list[Step]:
+    """The steps in an order that runs every step after what it requires and reads.
+
+    Parameters
+    ----------
+    steps : sequence of Step
+        The plan, in the preferred order (kept wherever the prerequisites allow).
+
+    Returns
+    -------
+    list of Step
+        The same steps, each after its ``requires`` and the ``after`` steps in the plan.
+
+    Raises
+    ------
+    PipelineError
+        When two steps share a name, a required step is not in the plan, or the steps wait
+        for each other in a circle.
+
+    Examples
+    --------
+    >>> def noop(ctx):
+    ...     pass
+    >>> plan = [Step("b", "B", noop, requires=("a",)), Step("a", "A", noop)]
+    >>> [s.name for s in order_steps(plan)]
+    ['a', 'b']
+    >>> order_steps([Step("b", "B", noop, requires=("a",))])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    analysis.pipeline.context.PipelineError: step 'b' requires 'a', which is not among ...
+    """
+    names = [s.name for s in steps]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise PipelineError(f"steps named twice: {', '.join(twice)}")
+    waits: dict[str, set[str]] = {}
+    for step in steps:
+        for needed in step.requires:
+            if needed not in names:
+                raise PipelineError(
+                    f"step '{step.name}' requires '{needed}', which is not among the steps "
+                    f"to run ({', '.join(names)})"
+                )
+        after = set(names) - {step.name} if "*" in step.after else set(step.after) & set(names)
+        waits[step.name] = set(step.requires) | after
+    ordered: list[Step] = []
+    done: set[str] = set()
+    pending = list(steps)
+    while pending:
+        ready = next((s for s in pending if waits[s.name] <= done), None)
+        if ready is None:
+            circle = ", ".join(s.name for s in pending)
+            raise PipelineError(f"these steps wait for each other in a circle: {circle}")
+        ordered.append(ready)
+        done.add(ready.name)
+        pending.remove(ready)
+    return ordered
+
+
+def _run_step(ctx: AnalysisContext, step: Step, incomplete: set[str]) -> bool:
+    """Run one step; a failure is recorded in its result, and the run goes on.
+
+    Returns whether the step completed. A step whose prerequisite did not complete is not
+    run. Problems with the responses themselves (:class:`ResponsesError`) still end the run.
+    """
+    missing = [name for name in step.requires if name in incomplete]
+    if missing:
+        reason = f"it needs the {' and '.join(missing)} step, which did not complete"
+        ctx.results[step.name] = {"status": "not run", "reason": reason}
+        ctx.add_section(not_run_section(step.name, step.label, reason))
+        return False
+    try:
+        step.run(ctx)
+    except ResponsesError:
+        raise
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        ctx.results[step.name] = {"status": "failed", "reason": reason}
+        ctx.warn(f"The {step.label} step failed ({reason}); the other steps ran without it.")
+        ctx.add_section(not_run_section(step.name, step.label, f"it failed ({reason})"))
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------- helpers
 def _header(ctx: AnalysisContext) -> dict[str, Any]:
     inst = ctx.instrument
     return {
+        "schema_version": SCHEMA_VERSION,
         "source": ctx.responses.source,
         "instrument": {
             "id": inst.id,

@@ -67,14 +67,26 @@ if TYPE_CHECKING:
 
 
 def stage_steps() -> list[Step]:
-    """The four steps, in the order they run (after the measurement steps)."""
+    """The four steps, each with what it requires and reads (after the measurement steps)."""
     from analysis.pipeline.context import Step
 
     return [
-        Step("stages", "Stages: latent profiles, stability, ordering", stages_step),
-        Step("quadrants", "Quadrants", quadrants_step),
-        Step("claims", "The papers' claims", claims_step),
-        Step("generalisability", "Generalisability scorecard", generalisability_step),
+        Step(
+            "stages",
+            "Stages: latent profiles, stability, ordering",
+            stages_step,
+            requires=("scores",),
+            after=("quality",),
+        ),
+        Step("quadrants", "Quadrants", quadrants_step, requires=("scores",), after=("cfa",)),
+        Step(
+            "claims",
+            "The papers' claims",
+            claims_step,
+            requires=("scores",),
+            after=("stages", "quadrants"),
+        ),
+        Step("generalisability", "Generalisability scorecard", generalisability_step, after=("*",)),
     ]
 
 
