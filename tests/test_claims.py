@@ -11,15 +11,13 @@ from analysis.data.simulate import Simulation
 from analysis.generalisability.claims import (
     CLAIM_TEXT,
     VERDICTS,
-    cramers_v,
-    cramers_v_ci,
     offering_vs_quadrant,
     paper_claims,
     size_vs_stage,
-    spearman_ci,
     stage_vs_decentralisation,
     stage_vs_performance,
 )
+from analysis.generalisability.effect_sizes import cramers_v, cramers_v_ci, spearman_ci
 from analysis.measurement.scoring import score_respondents
 from instrument import Instrument
 
@@ -242,7 +240,7 @@ def test_docstring_examples_run() -> None:
 def test_midranks_equal_scipy_average_ranks() -> None:
     from scipy import stats
 
-    from analysis.generalisability.claims import _midranks
+    from analysis.generalisability.effect_sizes import _midranks
 
     rng = np.random.default_rng(3)
     values = rng.integers(0, 6, (50, 40)).astype(float)

@@ -21,8 +21,14 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
+from analysis.generalisability.effect_sizes import (
+    cramers_v,
+    cramers_v_ci,
+    spearman_ci,
+    spearman_ci_method,
+)
 from analysis.measurement.scoring import Scores
 from analysis.structure.quadrants import wilson_interval
 from instrument import QUADRANTS, Instrument
@@ -99,177 +105,6 @@ CLAIM_TEXT: dict[str, str] = {
         "(seed 001)."
     ),
 }
-
-
-# ---------------------------------------------------------------------- statistics
-def spearman_ci(
-    x: pd.Series,
-    y: pd.Series,
-    *,
-    n_boot: int = 2000,
-    confidence: float = 0.95,
-    random_state: int | None = None,
-    max_boot_n: int = 5000,
-) -> tuple[float, tuple[float, float], float, int]:
-    """Spearman's rho with a confidence interval (percentile bootstrap, or Bonett–Wright).
-
-    Parameters
-    ----------
-    x, y : Series
-        Paired values (same index); pairs with a missing value are dropped.
-    n_boot : int, default 2000
-        Bootstrap replicates.
-    confidence : float, default 0.95
-    random_state : int, optional
-    max_boot_n : int, default 5000
-        Above this many pairs the interval is Bonett & Wright's (2000) normal approximation,
-        :math:`\\tanh(\\operatorname{atanh} r_s \\pm z \\sqrt{(1 + r_s^2/2)/(n - 3)})`:
-        re-ranking every replicate costs O(B n log n), and at such sizes the approximation is
-        accurate.
-
-    Returns
-    -------
-    rho, (low, high), p_value, n
-        rho and p-value as R ``cor.test(method = "spearman", exact = FALSE)``
-        (``scipy.stats.spearmanr``); ties get mid-ranks.
-
-    References
-    ----------
-    Bonett, D. G., & Wright, T. A. (2000). Sample size requirements for estimating Pearson,
-    Kendall and Spearman correlations. *Psychometrika*, 65(1), 23–28.
-    """
-    pair = pd.concat([x, y], axis=1).dropna().astype(float).to_numpy()
-    n = len(pair)
-    if n < 4:
-        raise ValueError(f"Spearman's rho needs at least 4 complete pairs, got {n}")
-    res = stats.spearmanr(pair[:, 0], pair[:, 1])
-    rho, p = float(res.statistic), float(res.pvalue)
-    if n > max_boot_n:
-        z = stats.norm.ppf(0.5 + confidence / 2)
-        half = z * np.sqrt((1 + rho**2 / 2) / (n - 3))
-        centre = np.arctanh(np.clip(rho, -0.999999, 0.999999))
-        return rho, (float(np.tanh(centre - half)), float(np.tanh(centre + half))), p, n
-    rng = np.random.default_rng(random_state)
-    # Dense codes of the distinct values: a replicate's mid-ranks then come from counting
-    # (O(n) per replicate) instead of sorting, and equal scipy's rankdata(method="average").
-    x_codes = np.unique(pair[:, 0], return_inverse=True)[1].ravel()
-    y_codes = np.unique(pair[:, 1], return_inverse=True)[1].ravel()
-    chunk = max(1, 1_000_000 // n)  # replicates per block: bounded memory
-    reps = []
-    for start in range(0, n_boot, chunk):
-        idx = rng.integers(0, n, (min(chunk, n_boot - start), n))
-        rx = _midranks(x_codes[idx])
-        ry = _midranks(y_codes[idx])
-        rx -= rx.mean(axis=1, keepdims=True)
-        ry -= ry.mean(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            reps.append((rx * ry).sum(axis=1) / np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1)))
-    return rho, _percentile(np.concatenate(reps), confidence), p, n
-
-
-def _midranks(codes: np.ndarray) -> np.ndarray:
-    """Mid-ranks of each row of a matrix of dense integer codes (ties share their mean rank).
-
-    For a value with code :math:`v` in a row, rank = (number of smaller values) + (number of
-    values equal to :math:`v` + 1) / 2 — ``scipy.stats.rankdata(row, method="average")``.
-    """
-    n_rows = codes.shape[0]
-    n_levels = int(codes.max()) + 1
-    flat = codes + n_levels * np.arange(n_rows)[:, None]
-    counts = np.bincount(flat.ravel(), minlength=n_rows * n_levels).reshape(n_rows, n_levels)
-    below = np.cumsum(counts, axis=1) - counts
-    ranks = below + (counts + 1) / 2.0
-    return np.take_along_axis(ranks, codes, axis=1)
-
-
-def cramers_v(table: pd.DataFrame | np.ndarray) -> float:
-    """Cramér's V of a contingency table: :math:`\\sqrt{\\chi^2 / (N (\\min(r, c) - 1))}`.
-
-    Notes
-    -----
-    Pearson's :math:`\\chi^2` without continuity correction (R ``chisq.test(correct = FALSE)``).
-    Rows or columns with no counts are dropped first.
-
-    Examples
-    --------
-    >>> round(cramers_v([[30, 10], [10, 30]]), 3)
-    0.5
-    """
-    t = np.asarray(table, dtype=float)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    if min(t.shape) < 2:
-        return float("nan")
-    chi2 = stats.chi2_contingency(t, correction=False)[0]
-    return float(np.sqrt(chi2 / (t.sum() * (min(t.shape) - 1))))
-
-
-def cramers_v_ci(
-    table: pd.DataFrame | np.ndarray, *, confidence: float = 0.95
-) -> tuple[float, float]:
-    """Confidence interval of Cramér's V from the noncentral χ² distribution.
-
-    Parameters
-    ----------
-    table : DataFrame or array
-        Contingency table of counts.
-    confidence : float, default 0.95
-
-    Returns
-    -------
-    tuple of float
-        :math:`\\sqrt{\\lambda / (N (\\min(r, c) - 1))}` at the lower and upper limits of the
-        noncentrality :math:`\\lambda`, which solve
-        :math:`P(\\chi^2_{df}(\\lambda) \\ge \\chi^2_{obs}) = \\alpha/2` and
-        :math:`1 - \\alpha/2`; a limit is 0 when even :math:`\\lambda = 0` is too large.
-
-    Notes
-    -----
-    Smithson (2003), as R's ``effectsize::cramers_v`` (without small-sample adjustment).
-    Unlike a bootstrap interval it reaches 0 when the data are compatible with no association.
-
-    References
-    ----------
-    Smithson, M. (2003). *Confidence intervals*. Sage (ch. 4).
-    """
-    t = np.asarray(table, dtype=float)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    if min(t.shape) < 2:
-        return (float("nan"), float("nan"))
-    chi2, _, df, _ = stats.chi2_contingency(t, correction=False)
-    scale = t.sum() * (min(t.shape) - 1)
-    alpha = 1 - confidence
-
-    def ncp_for(tail: float) -> float:
-        # P(X >= chi2 | ncp) rises with ncp; find ncp where it equals `tail`.
-        def f(ncp: float) -> float:
-            upper = stats.ncx2.sf(chi2, df, ncp) if ncp > 0 else stats.chi2.sf(chi2, df)
-            return float(upper) - tail
-
-        if f(0.0) >= 0:
-            return 0.0
-        hi = max(10.0, 2 * chi2)
-        while f(hi) < 0:
-            hi *= 2
-        return float(optimize.brentq(f, 0.0, hi, xtol=1e-10))
-
-    lo, hi = ncp_for(alpha / 2), ncp_for(1 - alpha / 2)
-    return float(np.sqrt(lo / scale)), float(np.sqrt(hi / scale))
-
-
-def _ci_method(n: int, n_boot: int, max_boot_n: int = 5000) -> str:
-    """How :func:`spearman_ci` built the interval for ``n`` pairs."""
-    if n > max_boot_n:
-        return "Bonett–Wright normal approximation (large sample)"
-    return f"percentile bootstrap, {n_boot} replicates"
-
-
-def _percentile(reps: np.ndarray, confidence: float) -> tuple[float, float]:
-    reps = reps[np.isfinite(reps)]
-    if len(reps) == 0:
-        return (float("nan"), float("nan"))
-    alpha = (1 - confidence) / 2
-    lo, hi = np.quantile(reps, [alpha, 1 - alpha])
-    return float(lo), float(hi)
 
 
 def _fmt_ci(ci: tuple[float, float]) -> str:
@@ -397,7 +232,7 @@ def size_vs_stage(
         explanation=text,
         details={
             "equivalence_bound": bound,
-            "ci_method": _ci_method(n, n_boot),
+            "ci_method": spearman_ci_method(n, n_boot),
             "cramers_v": v,
             "cramers_v_ci": list(v_ci),
             "chi2_p_value": chi2_p,
@@ -637,7 +472,7 @@ def stage_vs_decentralisation(
             "by_stage": per_stage,
             "trend": trend,
             "stage4_majority": majority,
-            "ci_method": _ci_method(n, n_boot),
+            "ci_method": spearman_ci_method(n, n_boot),
         },
     )
 
@@ -676,6 +511,15 @@ def stage_vs_performance(
     *partly* when it lies above 0 but reaches below .10, *not supported* when it lies below
     .10, *inconclusive* otherwise. The data are cross-sectional: a positive relation is
     consistent with the claim but does not show that capabilities *cause* performance.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> maturity = pd.Series(rng.normal(size=200))
+    >>> outcome = maturity + rng.normal(size=200)
+    >>> claim = stage_vs_performance(maturity, outcome, n_boot=200, random_state=0)
+    >>> claim.verdict, claim.n
+    ('supported', 200)
     """
     claim_id = "stage_vs_performance"
     test = "Spearman's rho (maturity × performance), bootstrap CI; OLS slope with t CI"
@@ -692,7 +536,7 @@ def stage_vs_performance(
     reg = stats.linregress(x.to_numpy(), y.to_numpy())
     t = stats.t.ppf(0.5 + confidence / 2, n - 2)
     details: dict = {
-        "ci_method": _ci_method(n, n_boot),
+        "ci_method": spearman_ci_method(n, n_boot),
         "slope": float(reg.slope),
         "slope_ci": [float(reg.slope - t * reg.stderr), float(reg.slope + t * reg.stderr)],
         "intercept": float(reg.intercept),
