@@ -4,12 +4,19 @@ A :class:`ClaimDefinition` holds everything that differs between the claims — 
 source, the test, where its two variables come from, how they are coded, the estimator and the
 verdict rule with its explanation. :data:`CLAIMS` is the table of the four;
 :func:`analysis.generalisability.claims.run_claim` runs any definition with the shared steps.
+
+References
+----------
+Seed 001: Cartwright & Davies (2022). *Industrial Marketing Management* (the stage
+model and the capabilities).
+Seed 002: Cartwright, Davies & Archer-Brown (2021). *Journal of Business
+Research* (the control × orientation quadrants).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -17,8 +24,8 @@ import pandas as pd
 from analysis.generalisability import claim_rules as rules
 from analysis.generalisability.claim_rules import ClaimInputs, ClaimSettings, Estimate
 from analysis.measurement.scoring import Scores
-from instrument import Instrument
-from instrument.models import Firmographic, Measures
+from instrument import Firmographic, Instrument
+from instrument.models import Measures
 
 __all__ = [
     "CLAIMS",
@@ -103,7 +110,7 @@ class ClaimDefinition:
     verdict_rule: Callable[[Estimate, float], str]
     explain: Callable[[Estimate, str, float], str]
     code: Callable[[ClaimInputs], pd.DataFrame] = rules.numeric_pair
-    check: Callable[[pd.DataFrame], str | None] | None = field(default=None)
+    check: Callable[[pd.DataFrame], str | None] | None = None
 
 
 # ---------------------------------------------------------------------- where the variables are
