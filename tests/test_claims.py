@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 from semopy.examples import holzinger39
 
 from analysis.data.simulate import Simulation
+from analysis.generalisability.claim_definitions import (
+    CLAIMS,
+    ClaimDefinition,
+    ClaimInputs,
+    ClaimSettings,
+    ClaimSource,
+    Estimate,
+    NotTestableError,
+)
+from analysis.generalisability.claim_rules import (
+    equivalence_verdict,
+    minimum_effect_verdict,
+    numeric_pair,
+)
 from analysis.generalisability.claims import (
     CLAIM_TEXT,
+    MIN_N,
     VERDICTS,
-    cramers_v,
-    cramers_v_ci,
     offering_vs_quadrant,
     paper_claims,
+    run_claim,
     size_vs_stage,
-    spearman_ci,
     stage_vs_decentralisation,
     stage_vs_performance,
 )
+from analysis.generalisability.effect_sizes import cramers_v, cramers_v_ci, spearman_ci
 from analysis.measurement.scoring import score_respondents
 from instrument import Instrument
 
@@ -242,10 +258,121 @@ def test_docstring_examples_run() -> None:
 def test_midranks_equal_scipy_average_ranks() -> None:
     from scipy import stats
 
-    from analysis.generalisability.claims import _midranks
+    from analysis.generalisability.effect_sizes import _midranks
 
     rng = np.random.default_rng(3)
     values = rng.integers(0, 6, (50, 40)).astype(float)
     values[:, ::7] = rng.normal(size=(50, 6))  # some distinct values too
     codes = np.unique(values, return_inverse=True)[1].reshape(values.shape)
     np.testing.assert_allclose(_midranks(codes), stats.rankdata(values, axis=1))
+
+
+# ---------------------------------------------------------------------- the runner and its table
+def _kendall(pair: pd.DataFrame, inputs: ClaimInputs, settings: ClaimSettings) -> Estimate:
+    """A made-up estimator: Kendall's tau with a crude ±0.05 interval."""
+    from scipy import stats
+
+    tau, p = stats.kendalltau(pair.iloc[:, 0], pair.iloc[:, 1])
+    return Estimate(tau, (tau - 0.05, tau + 0.05), p, len(pair), {"bound": settings.bound})
+
+
+def _no_source(source: ClaimSource) -> ClaimInputs:
+    raise NotTestableError("made-up claims have no source")
+
+
+MADE_UP = ClaimDefinition(
+    id="height_vs_sales",
+    claim="Taller firms sell more (made up).",
+    test="Kendall's tau",
+    effect="Kendall's tau",
+    needs=("height", "sales"),
+    gather=_no_source,
+    complete="firms have height and sales",
+    estimator=_kendall,
+    verdict_rule=minimum_effect_verdict,
+    explain=lambda est, verdict, bound: f"tau = {est.value:.2f}: {verdict} (bound {bound}).",
+)
+
+
+def test_run_claim_runs_a_made_up_definition_through_the_shared_steps() -> None:
+    rng = np.random.default_rng(8)
+    height = pd.Series(rng.normal(size=300))
+    sales = pd.Series(height + rng.normal(0, 0.5, 300))
+    claim = run_claim(MADE_UP, ClaimInputs(height, sales), bound=0.2)
+    assert (claim.id, claim.claim, claim.test, claim.effect) == (
+        "height_vs_sales",
+        "Taller firms sell more (made up).",
+        "Kendall's tau",
+        "Kendall's tau",
+    )
+    assert claim.verdict == "supported" and claim.n == 300 and claim.estimate > 0.5
+    assert claim.ci == pytest.approx((claim.estimate - 0.05, claim.estimate + 0.05))
+    assert claim.details == {"bound": 0.2}  # the settings reach the estimator
+    assert claim.explanation == f"tau = {claim.estimate:.2f}: supported (bound 0.2)."
+    unrelated = run_claim(MADE_UP, ClaimInputs(height, pd.Series(rng.normal(size=300))))
+    assert unrelated.verdict == "not supported"
+
+
+def test_run_claim_is_not_testable_below_min_n_complete_pairs() -> None:
+    def must_not_run(*_: object) -> Estimate:
+        raise AssertionError("the estimator ran on too few pairs")
+
+    few = replace(MADE_UP, estimator=must_not_run)
+    x = pd.Series(np.arange(MIN_N + 5, dtype=float))
+    y = x.where(x >= 6)  # six missing: MIN_N - 1 complete pairs
+    claim = run_claim(few, ClaimInputs(x, y))
+    assert claim.verdict == "not testable" and claim.n == MIN_N - 1
+    assert claim.explanation == f"Not testable: only {MIN_N - 1} firms have height and sales."
+    assert claim.estimate is None and claim.ci is None and claim.to_dict()["ci"] is None
+    checked = replace(MADE_UP, check=lambda pair: "all are equal")
+    claim = run_claim(checked, ClaimInputs(x, x))
+    assert (claim.verdict, claim.n) == ("not testable", MIN_N + 5)
+    assert claim.explanation == "Not testable: all are equal."
+
+
+def test_the_table_holds_the_four_claims_of_the_papers_with_their_sources() -> None:
+    sources = {
+        "size_vs_stage": "(seed 001)",
+        "offering_vs_quadrant": "(seed 002, in 12 cases)",
+        "stage_vs_decentralisation": "(seeds 001 and 002)",
+        "stage_vs_performance": "(seed 001)",
+    }
+    assert [d.id for d in CLAIMS] == list(sources) == list(CLAIM_TEXT)
+    for definition in CLAIMS:
+        assert definition.claim.endswith(sources[definition.id] + ".")
+        assert CLAIM_TEXT[definition.id] == definition.claim
+        assert definition.test and definition.effect in definition.test
+        assert len(definition.needs) == 2
+
+
+def test_a_claim_the_instrument_cannot_answer_names_its_full_test(
+    smcap_instrument: Instrument, sim_1200: Simulation
+) -> None:
+    no_levels = smcap_instrument.model_copy(
+        update={"constructs": tuple(c for c in smcap_instrument.constructs if c.level is None)}
+    )
+    scores = score_respondents(sim_1200.responses, no_levels)
+    claims = paper_claims(no_levels, scores, sim_1200.responses, n_boot=50, random_state=0)
+    for definition in CLAIMS:
+        assert claims[definition.id].test == definition.test
+    assert claims["size_vs_stage"].explanation == "Not testable: the instrument has no stage model."
+
+
+def test_verdict_rules_at_their_bounds() -> None:
+    def est(lo: float, hi: float) -> Estimate:
+        return Estimate((lo + hi) / 2, (lo, hi), 0.5, 100, {})
+
+    assert equivalence_verdict(est(-0.09, 0.09), 0.1) == "supported"
+    assert equivalence_verdict(est(-0.05, 0.10), 0.1) == "inconclusive"
+    assert equivalence_verdict(est(0.10, 0.30), 0.1) == "not supported"
+    assert equivalence_verdict(est(-0.4, -0.10), 0.1) == "not supported"
+    assert minimum_effect_verdict(est(0.10, 0.30), 0.1) == "supported"
+    assert minimum_effect_verdict(est(0.01, 0.30), 0.1) == "partly"
+    assert minimum_effect_verdict(est(-0.2, 0.09), 0.1) == "not supported"
+    assert minimum_effect_verdict(est(-0.2, 0.30), 0.1) == "inconclusive"
+    assert numeric_pair(
+        ClaimInputs(pd.Series([1, None]), pd.Series(["2", "3"]))
+    ).dtypes.tolist() == [
+        float,
+        float,
+    ]
