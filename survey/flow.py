@@ -36,7 +36,7 @@ from analysis.profile import Profile, SampleLevels, respondent_profile, sample_l
 from survey import store
 from survey.config import Settings
 from survey.db import utcnow
-from survey.questionnaire import AnswerValue, Question, Questionnaire
+from survey.questionnaire import NOT_ANSWERED, AnswerValue, Problem, Question, Questionnaire
 from survey.store import RespondentState
 
 #: Completed responses needed before a respondent's levels are shown against the sample.
@@ -74,18 +74,24 @@ class Submission:
     ----------
     respondent : RespondentState
         The respondent after the submission.
-    missing : tuple of Question
-        Required questions left unanswered (Next only); when not empty the respondent stays
-        on the page (the answers given are saved all the same).
+    problems : tuple of Problem
+        Required questions left unanswered and entries that cannot be stored (Next only), in
+        the order shown; when not empty the respondent stays on the page (the usable answers
+        are saved all the same).
     """
 
     respondent: RespondentState
-    missing: tuple[Question, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
     @property
     def moved(self) -> bool:
         """True when the respondent left the page (or completed)."""
-        return not self.missing
+        return not self.problems
+
+    @property
+    def missing(self) -> tuple[Question, ...]:
+        """The required questions left unanswered."""
+        return tuple(p.question for p in self.problems if p.message == NOT_ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -217,16 +223,25 @@ def submit(
     Returns
     -------
     Submission
-        The respondent after the change and any missing required questions.
+        The respondent after the change and any problems that keep them on the page.
 
     Raises
     ------
     ValueError
         For an unknown ``action``, a value that is not an option of its question, or
         ``back`` on the first page.
+
+    Notes
+    -----
+    A typed entry that cannot be stored (:meth:`Questionnaire.entry_problems`) is never
+    stored: its question is saved as unanswered, and Next stays on the page naming it.
     """
     seed = respondent.item_order_seed
-    answers = questionnaire.clean(page_id, raw, seed=seed)
+    invalid = questionnaire.entry_problems(page_id, raw, seed=seed)
+    unusable = {p.question.id for p in invalid}
+    answers = questionnaire.clean(
+        page_id, {k: None if k in unusable else v for k, v in raw.items()}, seed=seed
+    )
     if action == "back":
         previous = questionnaire.previous_page(page_id)
         if previous is None:
@@ -237,10 +252,15 @@ def submit(
         return Submission(state)
     if action != "next":
         raise ValueError(f"action must be 'next' or 'back', got {action!r}")
-    missing = questionnaire.missing(page_id, answers, seed=seed)
-    if missing:
+    missing = [
+        Problem(q, NOT_ANSWERED)
+        for q in questionnaire.missing(page_id, answers, seed=seed)
+        if q.id not in unusable
+    ]
+    if missing or invalid:
+        problems = sorted([*missing, *invalid], key=lambda p: p.question.number)
         state = store.save_page(engine, respondent.id, page_id=page_id, answers=answers, now=now)
-        return Submission(state, missing)
+        return Submission(state, tuple(problems))
     following = questionnaire.next_page(page_id)
     state = store.save_page(
         engine,
@@ -267,14 +287,19 @@ def save_answer(
     """Save one answer as it is given, without checking the page or leaving it.
 
     A draft of the current page: a refresh or a closed tab keeps every answer given, and the
-    page is still left (and required answers checked) only by :func:`submit`.
+    page is still left (and required answers checked) only by :func:`submit`. A typed entry
+    that cannot be stored (:meth:`Questionnaire.entry_problems`) removes the stored answer:
+    what is stored is never other than what the page shows.
 
     Raises
     ------
     ValueError
         For a question not on the page or a value that is not one of its options.
     """
-    cleaned = questionnaire.clean(page_id, {question_id: value}, seed=respondent.item_order_seed)
+    seed = respondent.item_order_seed
+    if questionnaire.entry_problems(page_id, {question_id: value}, seed=seed):
+        value = None
+    cleaned = questionnaire.clean(page_id, {question_id: value}, seed=seed)
     return store.save_page(
         engine, respondent.id, page_id=page_id, answers={question_id: cleaned[question_id]}, now=now
     )

@@ -160,7 +160,7 @@ def answer(page: Page, page_id: str, question: Question, value: Any) -> None:
         for v in value:
             box.get_by_role("button", name=labels[v], exact=True).click()
     else:
-        field = box.locator("input[type=number]")
+        field = box.locator("input[type=text]")
         field.fill(str(value))
         field.press("Tab")
 
@@ -197,7 +197,7 @@ def shown_answer(page: Page, page_id: str, question: Question) -> Any:
             == "true"
         ]
         return chosen or None
-    text = box.locator("input[type=number]").input_value()
+    text = box.locator("input[type=text]").input_value()
     return int(text) if text else None
 
 

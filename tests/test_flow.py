@@ -218,3 +218,36 @@ def test_stage_reason_names_the_missing_capabilities_of_the_next_transition() ->
     top = Profile(empty, empty, empty, stage=4, quadrant=None)
     assert "every capability" in (flow.stage_reason(top) or "")
     assert flow.stage_reason(Profile(empty, empty, empty, stage=None, quadrant=None)) is None
+
+
+def test_an_entry_out_of_range_keeps_the_respondent_on_the_page_and_is_never_stored(
+    survey_engine: Engine, q: Questionnaire
+) -> None:
+    respondent, _ = flow.start(survey_engine, q)
+    plan = plan_answers(q, seed=33)
+    firm = {k: plan[k] for k in q.question_ids("firm")}
+    flow.save_answer(survey_engine, q, respondent, "firm", "sm_headcount", "12")
+    assert flow.stored_answers(survey_engine, respondent)["sm_headcount"] == 12
+    # typed over with a number out of range: the stored answer goes, nothing else is stored
+    flow.save_answer(survey_engine, q, respondent, "firm", "sm_headcount", "99999")
+    assert "sm_headcount" not in flow.stored_answers(survey_engine, respondent)
+    for typed in ("99999", "2.5"):
+        out = flow.submit(
+            survey_engine, q, respondent, "firm", {**firm, "sm_headcount": typed}, action="next"
+        )
+        assert not out.moved and out.respondent.current_page == "firm"
+        assert [(p.question.id, p.message) for p in out.problems] == [
+            ("sm_headcount", "Enter a whole number from 0 to 5,000.")
+        ]
+        assert out.missing == ()  # an entry that is wrong is not reported as missing too
+        assert "sm_headcount" not in flow.stored_answers(survey_engine, respondent)
+        assert flow.stored_answers(survey_engine, respondent)["sector"] == plan["sector"]
+    # problems of both kinds, in the order shown
+    partial = {k: v for k, v in firm.items() if k != "sector"} | {"sm_headcount": "-3"}
+    out = flow.submit(survey_engine, q, respondent, "firm", partial, action="next")
+    assert [p.question.id for p in out.problems] == ["sector", "sm_headcount"]
+    assert [m.id for m in out.missing] == ["sector"]
+    out = flow.submit(
+        survey_engine, q, respondent, "firm", {**firm, "sm_headcount": "5,000"}, action="next"
+    )
+    assert out.moved and flow.stored_answers(survey_engine, respondent)["sm_headcount"] == 5000

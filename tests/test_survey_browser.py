@@ -30,6 +30,7 @@ from tests.browser_support import (
     click,
     free_port,
     main_scroll_top,
+    question_box,
     running_app,
     screenshot,
     shown_answer,
@@ -342,3 +343,71 @@ def test_keyboard_focus_on_an_answer_option_is_clearly_visible(app: AppServer, p
     assert outline_style == "solid" and float(width.removesuffix("px")) >= 2
     lighter, darker = sorted((_luminance(color), _luminance(background)), reverse=True)
     assert (lighter + 0.05) / (darker + 0.05) >= 3
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_problems_are_listed_at_the_top_named_on_each_item_and_linked_to_it(
+    app: AppServer, browser: Browser, width: int
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=7)
+    first = QUESTIONNAIRE.first_page
+    firm = {q.id: q for q in QUESTIONNAIRE.questions(first, seed=None)}
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    token = consent(page, app.url)
+    skipped = ["respondent_role", "channels"]
+    answer_page(page, QUESTIONNAIRE, first, plan, only=set(firm) - {*skipped, "sm_headcount"})
+    field = question_box(page, first, "sm_headcount").locator("input")
+    field.fill("99999")
+    field.press("Tab")
+    click(page, "Next")
+
+    summary = page.locator('.st-key-problems [data-testid="stAlert"]')
+    expect(summary).to_contain_text("Please correct these 3 questions before going on:")
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_be_focused()
+    allowed = "Enter a whole number from 0 to 5,000."
+    expect(summary).to_contain_text(f"Question {firm['sm_headcount'].number} (“How many")
+    expect(summary).to_contain_text(allowed)
+    note = page.locator("#smcap-problem-sm_headcount")
+    expect(note).to_have_text(allowed)
+    expect(field).to_have_value("99999")  # as typed
+    wait_for_page(page, QUESTIONNAIRE, first)  # still on the first page
+
+    for qid in [*skipped, "sm_headcount"]:
+        control = page.locator(f"#smcap-q-{qid} [aria-invalid=true]")
+        expect(control).to_have_count(1)
+        described = control.get_attribute("aria-describedby")
+        note = page.locator(f"#{described}")
+        expect(note).to_have_text(
+            allowed if qid == "sm_headcount" else "Please answer this question."
+        )
+        # the link in the list moves the focus to the question, and scrolls it into view
+        main = page.locator('[data-testid="stMain"]')
+        main.evaluate("m => { m.scrollTop = 0; }")
+        summary.locator(f'a[href="#smcap-q-{qid}"]').click()
+        expect(page.locator(f"#smcap-q-{qid} :focus")).to_have_count(1)
+        expect(page.locator(f"#smcap-q-{qid}")).to_be_in_viewport()
+    # the keyboard reaches the link too
+    link = summary.locator('a[href="#smcap-q-channels"]')
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#smcap-q-channels :focus")).to_have_count(1)
+
+    engine = make_engine(app.database_url)
+    respondent = store.find_by_token(engine, token)
+    assert respondent is not None
+    assert "sm_headcount" not in store.load_answers(engine, respondent.id)
+    # corrected: Next goes on; "2.5" was no whole number either
+    field.fill("2.5")
+    field.press("Tab")
+    click(page, "Next")
+    expect(summary).to_contain_text(allowed)
+    expect(field).to_have_value("2.5")
+    answer_page(page, QUESTIONNAIRE, first, plan, only={*skipped, "sm_headcount"})
+    click(page, "Next")
+    wait_for_page(page, QUESTIONNAIRE, QUESTIONNAIRE.page_ids[1])
+    assert store.load_answers(engine, respondent.id)["sm_headcount"] == plan["sm_headcount"]
+    engine.dispose()
+    context.close()
