@@ -16,6 +16,12 @@ valid token, instrument version changed     ``changed`` (start afresh)
 malformed or unknown token                  ``invalid`` (start afresh)
 ==========================================  ===================================================
 
+Each questionnaire page has an address of its own, the page number next to the token
+(``?r=<token>&p=3``), so that the browser's Back and Forward buttons move between survey
+pages. A page number the respondent may not open yet (past a page whose required questions
+are unanswered, beyond the last page) shows the furthest page they may open; a number that is
+no number is ignored (the respondent's current page is shown). See :func:`page_to_show`.
+
 A respondent with a valid token may finish after the study has closed or filled up: they gave
 consent while it was open, and turning them away would lose answers already given. So the
 response limit is soft — it stops new respondents, not those already started.
@@ -43,6 +49,8 @@ from survey.store import RespondentState
 MIN_COMPARISON_SAMPLE = 30
 #: Name of the URL query parameter that carries the resume token.
 TOKEN_PARAM = "r"
+#: Name of the URL query parameter that carries the questionnaire page number (1-based).
+PAGE_PARAM = "p"
 
 RouteKind = Literal["landing", "closed", "questions", "done", "invalid", "changed"]
 
@@ -59,11 +67,15 @@ class Route:
         The respondent of a valid token.
     reason : str or None
         For ``closed``: ``"closed"`` (past the closing date) or ``"full"``.
+    page : str or None
+        For ``questions``: the page to show (:func:`page_to_show`), which may differ from
+        the respondent's current page when the address names another one.
     """
 
     kind: RouteKind
     respondent: RespondentState | None = None
     reason: Literal["closed", "full"] | None = None
+    page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,7 @@ def route(
     settings: Settings,
     token: str | None,
     *,
+    page_number: str | None = None,
     count_completed: Callable[[], int],
     now: datetime | None = None,
 ) -> Route:
@@ -131,6 +144,8 @@ def route(
         Closing date and response limit.
     token : str or None
         The ``r`` query parameter.
+    page_number : str or None
+        The ``p`` query parameter (see :func:`page_to_show`).
     count_completed : callable
         Returns the number of completed (non-demo) responses; called only for visits without
         a token (the app caches it briefly).
@@ -148,12 +163,89 @@ def route(
             return Route("done", respondent)
         if respondent.current_page not in questionnaire.page_ids:
             return Route("changed", respondent)
-        return Route("questions", respondent)
+        answers = store.load_answers(engine, respondent.id)
+        page = page_to_show(questionnaire, respondent, answers, page_number)
+        return Route("questions", respondent, page=page)
     if settings.is_closed(now or utcnow()):
         return Route("closed", reason="closed")
     if settings.is_full(count_completed()):
         return Route("closed", reason="full")
     return Route("landing")
+
+
+def furthest_page(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerValue | None],
+    *,
+    seed: int | None,
+) -> str:
+    """The furthest page a respondent may open: the first with a required question unanswered.
+
+    Every page up to it can be reached with Next (or Back) from where the respondent is;
+    with every required question answered, the last page.
+    """
+    for page_id in questionnaire.page_ids:
+        if questionnaire.missing(page_id, answers, seed=seed):
+            return page_id
+    return questionnaire.last_page
+
+
+def page_to_show(
+    questionnaire: Questionnaire,
+    respondent: RespondentState,
+    answers: Mapping[str, AnswerValue | None],
+    page_number: str | None,
+) -> str:
+    """The page a visit shows, from the page number in its address.
+
+    Parameters
+    ----------
+    questionnaire : Questionnaire
+        The questionnaire.
+    respondent : RespondentState
+        Whose visit (not completed, on a page of ``questionnaire``).
+    answers : mapping
+        Their stored answers.
+    page_number : str or None
+        The ``p`` query parameter: a 1-based page number as text.
+
+    Returns
+    -------
+    str
+        The page numbered ``page_number``, or :func:`furthest_page` when that one lies
+        beyond it (or beyond the last page). Without a page number, or with one that is not a
+        positive whole number, the respondent's current page (again no further than
+        :func:`furthest_page`): an address that cannot be read does not move anyone.
+    """
+    index = questionnaire.index
+    furthest = index(furthest_page(questionnaire, answers, seed=respondent.item_order_seed))
+    wanted = index(respondent.current_page)
+    text = (page_number or "").strip()
+    if len(text) <= 4 and text.isascii() and text.isdigit() and int(text) > 0:
+        wanted = min(int(text), questionnaire.n_pages) - 1
+    return questionnaire.page_ids[min(wanted, furthest)]
+
+
+def turn_to(
+    engine: Engine,
+    respondent: RespondentState,
+    page_id: str,
+    *,
+    now: datetime | None = None,
+) -> RespondentState:
+    """Move the respondent to ``page_id`` (the browser's Back or Forward buttons).
+
+    Their answers are already saved as given; as with the page's own Back and Next buttons
+    the time on the page left is added to its timing. Returns the respondent after the move.
+    """
+    return store.save_page(
+        engine,
+        respondent.id,
+        page_id=respondent.current_page,
+        answers={},
+        move_to=page_id,
+        now=now,
+    )
 
 
 def start(engine: Engine, questionnaire: Questionnaire) -> tuple[RespondentState, str]:

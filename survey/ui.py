@@ -1,5 +1,5 @@
 """Streamlit drawing helpers shared by the pages: questions and their problems, the page's
-top, the resume link, the level chart."""
+address and top, the resume link, the level chart."""
 
 from __future__ import annotations
 
@@ -142,6 +142,28 @@ setTimeout(() => clearInterval(timer), 2000);
     _run_script(script, key="page-top")
 
 
+def page_address(**params: str) -> None:
+    """Write ``params`` into the address without adding a browser-history entry.
+
+    For an address that named no page, or a page the respondent may not open yet: the
+    address is corrected in place (``history.replaceState``), so the browser's Back does not
+    lead to the uncorrected one, and Streamlit is told of the change as if the respondent had
+    moved in the history (a ``popstate`` event), which reruns the app with the corrected query
+    parameters. (Setting ``st.query_params`` instead would add a history entry.)
+    """
+    script = """
+<script>
+const win = window.parent;
+const url = new URL(win.location.href);
+for (const [name, value] of Object.entries(PARAMS)) url.searchParams.set(name, value);
+url.hash = "";
+win.history.replaceState(win.history.state, "", url);
+win.dispatchEvent(new PopStateEvent("popstate", {state: win.history.state}));
+</script>
+"""
+    _run_script(script.replace("PARAMS", json.dumps(params)), key="page-address")
+
+
 def anchor(question: Question) -> str:
     """The id a link to ``question`` points at (set on its box by :func:`mark_problems`)."""
     return f"smcap-q-{question.id}"
@@ -256,7 +278,7 @@ def withdraw_box(engine: Engine, respondent: RespondentState) -> None:
         if st.button("Delete my answers", disabled=not sure):
             flow.withdraw(engine, respondent)
             st.session_state["withdrawn"] = True
-            del st.query_params[flow.TOKEN_PARAM]
+            st.query_params.clear()  # the token and the page number
             st.rerun()
 
 

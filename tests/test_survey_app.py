@@ -358,6 +358,41 @@ def test_consent_again_in_the_same_browser_continues_the_same_respondent(db: Eng
     assert progress_text(at) == f"Page 2 of {Q.n_pages}"
 
 
+def test_each_page_has_its_number_in_the_address_and_the_address_opens_that_page(
+    db: Engine,
+) -> None:
+    at = run()
+    token = consent(at)
+    assert at.query_params[flow.PAGE_PARAM] == "1"
+    plan = plan_answers(Q, seed=17)
+    for number, page_id in enumerate(Q.page_ids[:2], start=2):
+        fill(at, page_id, plan)
+        button(at, "Next").click().run()
+        assert at.query_params[flow.PAGE_PARAM] == str(number)
+    button(at, "Back").click().run()
+    assert at.query_params[flow.PAGE_PARAM] == "2"
+    button(at, "Next").click().run()
+    # the browser's Back: the address names page 2, which shows with its answers
+    at.query_params[flow.PAGE_PARAM] = "2"
+    at.run()
+    assert progress_text(at) == f"Page 2 of {Q.n_pages}"
+    for qid in Q.question_ids("audience"):
+        assert shown(at, "audience", qid) == plan[qid], qid
+    respondent = store.find_by_token(db, token)
+    assert respondent is not None and respondent.current_page == "audience"
+    # ... and Forward
+    at.query_params[flow.PAGE_PARAM] = "3"
+    at.run()
+    assert progress_text(at) == f"Page 3 of {Q.n_pages}" and not at.exception
+    # a page not open yet (page 3 is unanswered), or an address that cannot be read
+    for address in ("4", str(Q.n_pages), "99", "0", "three", ""):
+        at.query_params[flow.PAGE_PARAM] = address
+        at.run()
+        assert not at.exception, address
+        assert progress_text(at) == f"Page 3 of {Q.n_pages}", address
+    assert count(db, "respondents") == 1
+
+
 def test_a_number_out_of_range_blocks_next_says_the_range_and_is_never_stored(db: Engine) -> None:
     at = run()
     token = consent(at)

@@ -30,6 +30,7 @@ from tests.browser_support import (
     click,
     free_port,
     main_scroll_top,
+    page_number,
     question_box,
     running_app,
     screenshot,
@@ -345,6 +346,64 @@ def test_keyboard_focus_on_an_answer_option_is_clearly_visible(app: AppServer, p
     assert (lighter + 0.05) / (darker + 0.05) >= 3
 
 
+def respondent_count(database_url: str) -> int:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        n = conn.exec_driver_sql("SELECT count(*) FROM respondents").scalar_one()
+    engine.dispose()
+    return n
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_browser_back_and_forward_move_between_survey_pages_with_their_answers(
+    app: AppServer, browser: Browser, width: int
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=6)
+    first, second, third = QUESTIONNAIRE.page_ids[:3]
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    before = respondent_count(app.database_url)
+    token = consent(page, app.url)
+    assert page_number(page) == "1"
+    submit_page(page, first, plan)
+    assert page_number(page) == "2"
+    submit_page(page, second, plan)
+    assert page_number(page) == "3"
+    entries = page.evaluate("history.length")
+
+    page.go_back()
+    wait_for_page(page, QUESTIONNAIRE, second)
+    assert page_number(page) == "2"
+    assert_opens_at_top(page, QUESTIONNAIRE.page(second).title)
+    for q in QUESTIONNAIRE.questions(second, seed=None):
+        assert shown_answer(page, second, q) == plan[q.id], q.id
+    page.go_back()
+    wait_for_page(page, QUESTIONNAIRE, first)
+    for q in QUESTIONNAIRE.questions(first, seed=None):
+        assert shown_answer(page, first, q) == plan[q.id], q.id
+    page.go_forward()
+    wait_for_page(page, QUESTIONNAIRE, second)
+    page.go_forward()
+    wait_for_page(page, QUESTIONNAIRE, third)
+    assert_opens_at_top(page, QUESTIONNAIRE.page(third).title)
+    assert page.evaluate("history.length") == entries  # moving in it added no entry
+
+    # an address naming a page not open yet (page 3 is unanswered), or no page at all, shows
+    # the furthest page open, and corrects the address in place
+    for address in ("5", "abc"):
+        page.goto(f"{app.url}?r={token}&p={address}")
+        wait_for_page(page, QUESTIONNAIRE, third)
+        page.wait_for_url(re.compile(r"[?&]p=3(&|$)"))
+        expect(page.get_by_text("Traceback")).to_have_count(0)
+    assert page.evaluate("history.length") == entries + 2  # one for each address typed
+    page.go_back()  # back to the corrected address, not to the one typed
+    wait_for_page(page, QUESTIONNAIRE, third)
+    assert page_number(page) == "3"
+    context.close()
+    assert respondent_count(app.database_url) == before + 1
+
+
 @pytest.mark.parametrize("width", [375, 1280])
 def test_problems_are_listed_at_the_top_named_on_each_item_and_linked_to_it(
     app: AppServer, browser: Browser, width: int
@@ -374,6 +433,7 @@ def test_problems_are_listed_at_the_top_named_on_each_item_and_linked_to_it(
     expect(note).to_have_text(allowed)
     expect(field).to_have_value("99999")  # as typed
     wait_for_page(page, QUESTIONNAIRE, first)  # still on the first page
+    assert page_number(page) == "1"
 
     for qid in [*skipped, "sm_headcount"]:
         control = page.locator(f"#smcap-q-{qid} [aria-invalid=true]")

@@ -1,4 +1,9 @@
-"""A questionnaire page: each answer is saved as it is given; Next checks and moves on."""
+"""A questionnaire page: each answer is saved as it is given; Next checks and moves on.
+
+Each page has its own address (``?r=<token>&p=<page number>``): Next and Back write the new
+page number into it, which adds an entry to the browser's history, so the browser's Back and
+Forward buttons move between survey pages too (the router shows the page the address names).
+"""
 
 from contextlib import suppress
 
@@ -8,7 +13,10 @@ from survey import cache, flow, ui
 
 context = cache.app_context()
 questionnaire = context.questionnaire
-respondent = st.session_state["route"].respondent
+where = st.session_state["route"]
+respondent = where.respondent
+if where.page != respondent.current_page:  # the browser's Back or Forward, or a typed address
+    respondent = flow.turn_to(context.engine, respondent, where.page)
 page = questionnaire.page(respondent.current_page)
 position = questionnaire.index(page.id)
 is_last = page.id == questionnaire.last_page
@@ -54,6 +62,11 @@ def submit(action: str) -> None:
         st.session_state["problems"] = (page.id, visit, outcome.problems, attempt)
         return
     st.session_state["problems"] = None
+    if outcome.respondent.completed:
+        st.query_params.pop(flow.PAGE_PARAM, None)
+    else:  # a new entry in the browser's history
+        number = questionnaire.index(outcome.respondent.current_page) + 1
+        st.query_params[flow.PAGE_PARAM] = str(number)
 
 
 def keep(question_id: str) -> None:
@@ -84,6 +97,8 @@ with st.container(key="questions"):
 ui.withdraw_box(context.engine, respondent)
 if problems:
     ui.mark_problems(problems, keys, attempt=shown[3])
+if st.query_params.get(flow.PAGE_PARAM) != str(position + 1):  # no page, or one not open yet
+    ui.page_address(**{flow.PAGE_PARAM: str(position + 1)})
 ui.page_top(
     f"Page {position + 1} of {questionnaire.n_pages} – {page.title} – "
     f"{questionnaire.instrument.title}",
