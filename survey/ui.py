@@ -191,12 +191,12 @@ def mark_problems(
     """Mark the questions of ``problems`` for assistive technology and link the list to them.
 
     Streamlit offers no ARIA attributes on its widgets, so a script sets them once the page is
-    drawn: each question's control gets ``aria-invalid="true"`` and ``aria-describedby``
-    pointing at its :func:`problem_note`, and its box the id of :func:`anchor`. A link in
-    :func:`problem_list` moves the keyboard focus to the question's control (its chosen
-    option, else its first) and scrolls it into view. Each new ``attempt`` (a press of Next
-    that found problems) scrolls to the top and focuses the list, so that it is seen and read
-    out.
+    drawn: each question's control (its radio group, text field, or group of pills) gets
+    ``aria-invalid="true"`` and ``aria-describedby`` pointing at its :func:`problem_note`,
+    and its box the id of :func:`anchor`. A link in :func:`problem_list` moves the keyboard
+    focus to the question's control (its chosen option, else its first) and scrolls it into
+    view. Each new ``attempt`` (a press of Next that found problems) scrolls to the top and
+    focuses the list, so that it is seen and read out.
     """
     marks = [
         {
@@ -218,6 +218,7 @@ const mark = () => {
     box.id = m.anchor;
     const control = box.querySelector('[role="radiogroup"], input, [data-testid="stButtonGroup"]');
     if (control && control.getAttribute("aria-invalid") !== "true") {
+      if (!control.matches("input, [role]")) control.setAttribute("role", "group");
       control.setAttribute("aria-invalid", "true");
       control.setAttribute("aria-describedby", m.note);
     }

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from analysis.profile import respondent_profile
 from instrument import DEFAULT_INSTRUMENT, load_instrument
-from survey import store
+from survey import flow, store
 from survey.db import make_engine, migrate
 from survey.demo import seed_demo
 from survey.questionnaire import Questionnaire
@@ -264,6 +265,12 @@ def test_every_page_opens_at_its_top_with_its_heading_focused_and_named(
             assert_opens_at_top(page, "Thank you!")
             expect(page.locator(".js-plotly-plot")).to_be_attached()
             assert page.title().startswith("Your results – ")
+            # one sentence says which capabilities decided the stage
+            reason = flow.stage_reason(
+                respondent_profile(expected_rows(plan, pages), QUESTIONNAIRE.instrument)
+            )
+            assert reason is not None and reason.startswith("You are placed at stage ")
+            expect(page.get_by_text(reason, exact=True)).to_be_visible()
             break
         click(page, "Next")
         following = pages[number]
@@ -283,11 +290,15 @@ def test_every_page_opens_at_its_top_with_its_heading_focused_and_named(
     context.close()
 
 
+@pytest.mark.parametrize("width", [375, 1280])
 def test_answers_ticked_on_a_page_survive_a_refresh_before_next(
-    app: AppServer, phone: Page
+    app: AppServer, browser: Browser, width: int
 ) -> None:
     plan = plan_answers(QUESTIONNAIRE, seed=5)
     first, second = QUESTIONNAIRE.page_ids[:2]
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    phone = context.new_page()
     consent(phone, app.url)
     submit_page(phone, first, plan)
     ticked = QUESTIONNAIRE.questions(second, seed=None)[:4]
@@ -299,6 +310,7 @@ def test_answers_ticked_on_a_page_survive_a_refresh_before_next(
     for q in QUESTIONNAIRE.questions(second, seed=None):
         want = plan[q.id] if q in ticked else None
         assert shown_answer(phone, second, q) == want, q.id
+    context.close()
 
 
 def test_browser_back_to_the_consent_page_never_starts_a_second_respondent(
@@ -438,6 +450,12 @@ def test_problems_are_listed_at_the_top_named_on_each_item_and_linked_to_it(
     for qid in [*skipped, "sm_headcount"]:
         control = page.locator(f"#smcap-q-{qid} [aria-invalid=true]")
         expect(control).to_have_count(1)
+        # a radio group, a text field, a group of pills: each a control that can be invalid
+        assert control.evaluate("e => e.getAttribute('role') || e.tagName") in (
+            "radiogroup",
+            "INPUT",
+            "group",
+        )
         described = control.get_attribute("aria-describedby")
         note = page.locator(f"#{described}")
         expect(note).to_have_text(
