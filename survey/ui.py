@@ -211,16 +211,24 @@ def mark_problems(
 const win = window.parent;
 const doc = win.document;
 const MARKS = MARKS_JSON;
+// the marks of an earlier press of Next go: a question answered since is no longer invalid
+if (win.smcapProblemObserver) win.smcapProblemObserver.disconnect();
+for (const old of doc.querySelectorAll("[data-smcap-marked]")) {
+  for (const name of ["aria-invalid", "aria-describedby", "data-smcap-marked"]) {
+    old.removeAttribute(name);
+  }
+}
 const mark = () => {
   for (const m of MARKS) {
     const box = doc.querySelector("." + m.box);
     if (!box) continue;
     box.id = m.anchor;
     const control = box.querySelector('[role="radiogroup"], input, [data-testid="stButtonGroup"]');
-    if (control && control.getAttribute("aria-invalid") !== "true") {
+    if (control && !control.hasAttribute("data-smcap-marked")) {
       if (!control.matches("input, [role]")) control.setAttribute("role", "group");
       control.setAttribute("aria-invalid", "true");
       control.setAttribute("aria-describedby", m.note);
+      control.setAttribute("data-smcap-marked", "");
     }
   }
 };
@@ -238,7 +246,8 @@ if (win.smcapFollowProblem) doc.removeEventListener("click", win.smcapFollowProb
 win.smcapFollowProblem = follow;
 doc.addEventListener("click", follow);
 mark();
-new MutationObserver(mark).observe(doc.querySelector('[data-testid="stMain"]'),
+win.smcapProblemObserver = new MutationObserver(mark);  // Streamlit may draw a control anew
+win.smcapProblemObserver.observe(doc.querySelector('[data-testid="stMain"]'),
   {childList: true, subtree: true});
 const list = doc.querySelector('.st-key-problems [data-testid="stAlert"]');
 const main = doc.querySelector('[data-testid="stMain"]');

@@ -477,13 +477,18 @@ def test_problems_are_listed_at_the_top_named_on_each_item_and_linked_to_it(
     respondent = store.find_by_token(engine, token)
     assert respondent is not None
     assert "sm_headcount" not in store.load_answers(engine, respondent.id)
-    # corrected: Next goes on; "2.5" was no whole number either
+    # the skipped questions answered, "2.5" typed: no whole number either, the only problem left
+    answer_page(page, QUESTIONNAIRE, first, plan, only=set(skipped))
     field.fill("2.5")
     field.press("Tab")
     click(page, "Next")
+    expect(summary).to_contain_text("Please correct this question before going on:")
     expect(summary).to_contain_text(allowed)
     expect(field).to_have_value("2.5")
-    answer_page(page, QUESTIONNAIRE, first, plan, only={*skipped, "sm_headcount"})
+    invalid = page.locator('[data-testid="stMain"] [aria-invalid=true]')
+    expect(invalid).to_have_count(1)
+    assert invalid.get_attribute("aria-describedby") == "smcap-problem-sm_headcount"
+    answer_page(page, QUESTIONNAIRE, first, plan, only={"sm_headcount"})
     click(page, "Next")
     wait_for_page(page, QUESTIONNAIRE, QUESTIONNAIRE.page_ids[1])
     assert store.load_answers(engine, respondent.id)["sm_headcount"] == plan["sm_headcount"]
