@@ -3,7 +3,8 @@
 The resume token in the URL (``?r=<token>``) decides the survey page (see
 :mod:`survey.flow`), so a refresh, a closed tab, a server restart or a visit days later all
 land where the respondent left off. Only the survey page for the current state is
-registered, so the address stays the same.
+registered, so the address stays the same but for its query: the page number (``&p=3``) that
+gives each questionnaire page its own entry in the browser's history.
 
 The dashboard pages (:data:`survey.staff.DASHBOARD_PAGES`) are registered at their addresses
 (``/monitor``, ``/analysis``, ``/clusters``) for everyone, but only a logged-in account whose
@@ -48,6 +49,7 @@ try:
         context.questionnaire,
         context.settings,
         st.query_params.get(flow.TOKEN_PARAM),
+        page_number=st.query_params.get(flow.PAGE_PARAM),
         count_completed=lambda: cache.completed_count(
             context.settings.database_url, context.instrument.id
         ),

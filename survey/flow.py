@@ -16,6 +16,12 @@ valid token, instrument version changed     ``changed`` (start afresh)
 malformed or unknown token                  ``invalid`` (start afresh)
 ==========================================  ===================================================
 
+Each questionnaire page has an address of its own, the page number next to the token
+(``?r=<token>&p=3``), so that the browser's Back and Forward buttons move between survey
+pages. A page number the respondent may not open yet (past a page whose required questions
+are unanswered, beyond the last page) shows the furthest page they may open; a number that is
+no number is ignored (the respondent's current page is shown). See :func:`page_to_show`.
+
 A respondent with a valid token may finish after the study has closed or filled up: they gave
 consent while it was open, and turning them away would lose answers already given. So the
 response limit is soft — it stops new respondents, not those already started.
@@ -41,13 +47,15 @@ from analysis.structure.respondent_profile import (
 from survey import store
 from survey.config import Settings
 from survey.db import utcnow
-from survey.questionnaire import AnswerValue, Question, Questionnaire
+from survey.questionnaire import NOT_ANSWERED, AnswerValue, Problem, Question, Questionnaire
 from survey.store import RespondentState
 
 #: Completed responses needed before a respondent's levels are shown against the sample.
 MIN_COMPARISON_SAMPLE = 30
 #: Name of the URL query parameter that carries the resume token.
 TOKEN_PARAM = "r"
+#: Name of the URL query parameter that carries the questionnaire page number (1-based).
+PAGE_PARAM = "p"
 
 RouteKind = Literal["landing", "closed", "questions", "done", "invalid", "changed"]
 
@@ -64,11 +72,15 @@ class Route:
         The respondent of a valid token.
     reason : str or None
         For ``closed``: ``"closed"`` (past the closing date) or ``"full"``.
+    page : str or None
+        For ``questions``: the page to show (:func:`page_to_show`), which may differ from
+        the respondent's current page when the address names another one.
     """
 
     kind: RouteKind
     respondent: RespondentState | None = None
     reason: Literal["closed", "full"] | None = None
+    page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,18 +91,24 @@ class Submission:
     ----------
     respondent : RespondentState
         The respondent after the submission.
-    missing : tuple of Question
-        Required questions left unanswered (Next only); when not empty the respondent stays
-        on the page (the answers given are saved all the same).
+    problems : tuple of Problem
+        Required questions left unanswered and entries that cannot be stored (Next only), in
+        the order shown; when not empty the respondent stays on the page (the usable answers
+        are saved all the same).
     """
 
     respondent: RespondentState
-    missing: tuple[Question, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
     @property
     def moved(self) -> bool:
         """True when the respondent left the page (or completed)."""
-        return not self.missing
+        return not self.problems
+
+    @property
+    def missing(self) -> tuple[Question, ...]:
+        """The required questions left unanswered."""
+        return tuple(p.question for p in self.problems if p.message == NOT_ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -115,6 +133,7 @@ def route(
     settings: Settings,
     token: str | None,
     *,
+    page_number: str | None = None,
     count_completed: Callable[[], int],
     now: datetime | None = None,
 ) -> Route:
@@ -130,6 +149,8 @@ def route(
         Closing date and response limit.
     token : str or None
         The ``r`` query parameter.
+    page_number : str or None
+        The ``p`` query parameter (see :func:`page_to_show`).
     count_completed : callable
         Returns the number of completed (non-demo) responses; called only for visits without
         a token (the app caches it briefly).
@@ -147,12 +168,89 @@ def route(
             return Route("done", respondent)
         if respondent.current_page not in questionnaire.page_ids:
             return Route("changed", respondent)
-        return Route("questions", respondent)
+        answers = store.load_answers(engine, respondent.id)
+        page = page_to_show(questionnaire, respondent, answers, page_number)
+        return Route("questions", respondent, page=page)
     if settings.is_closed(now or utcnow()):
         return Route("closed", reason="closed")
     if settings.is_full(count_completed()):
         return Route("closed", reason="full")
     return Route("landing")
+
+
+def furthest_page(
+    questionnaire: Questionnaire,
+    answers: Mapping[str, AnswerValue | None],
+    *,
+    seed: int | None,
+) -> str:
+    """The furthest page a respondent may open: the first with a required question unanswered.
+
+    Every page up to it can be reached with Next (or Back) from where the respondent is;
+    with every required question answered, the last page.
+    """
+    for page_id in questionnaire.page_ids:
+        if questionnaire.missing(page_id, answers, seed=seed):
+            return page_id
+    return questionnaire.last_page
+
+
+def page_to_show(
+    questionnaire: Questionnaire,
+    respondent: RespondentState,
+    answers: Mapping[str, AnswerValue | None],
+    page_number: str | None,
+) -> str:
+    """The page a visit shows, from the page number in its address.
+
+    Parameters
+    ----------
+    questionnaire : Questionnaire
+        The questionnaire.
+    respondent : RespondentState
+        Whose visit (not completed, on a page of ``questionnaire``).
+    answers : mapping
+        Their stored answers.
+    page_number : str or None
+        The ``p`` query parameter: a 1-based page number as text.
+
+    Returns
+    -------
+    str
+        The page numbered ``page_number``, or :func:`furthest_page` when that one lies
+        beyond it (or beyond the last page). Without a page number, or with one that is not a
+        positive whole number, the respondent's current page (again no further than
+        :func:`furthest_page`): an address that cannot be read does not move anyone.
+    """
+    index = questionnaire.index
+    furthest = index(furthest_page(questionnaire, answers, seed=respondent.item_order_seed))
+    wanted = index(respondent.current_page)
+    text = (page_number or "").strip()
+    if len(text) <= 4 and text.isascii() and text.isdigit() and int(text) > 0:
+        wanted = min(int(text), questionnaire.n_pages) - 1
+    return questionnaire.page_ids[min(wanted, furthest)]
+
+
+def turn_to(
+    engine: Engine,
+    respondent: RespondentState,
+    page_id: str,
+    *,
+    now: datetime | None = None,
+) -> RespondentState:
+    """Move the respondent to ``page_id`` (the browser's Back or Forward buttons).
+
+    Their answers are already saved as given; as with the page's own Back and Next buttons
+    the time on the page left is added to its timing. Returns the respondent after the move.
+    """
+    return store.save_page(
+        engine,
+        respondent.id,
+        page_id=respondent.current_page,
+        answers={},
+        move_to=page_id,
+        now=now,
+    )
 
 
 def start(engine: Engine, questionnaire: Questionnaire) -> tuple[RespondentState, str]:
@@ -222,16 +320,25 @@ def submit(
     Returns
     -------
     Submission
-        The respondent after the change and any missing required questions.
+        The respondent after the change and any problems that keep them on the page.
 
     Raises
     ------
     ValueError
         For an unknown ``action``, a value that is not an option of its question, or
         ``back`` on the first page.
+
+    Notes
+    -----
+    A typed entry that cannot be stored (:meth:`Questionnaire.entry_problems`) is never
+    stored: its question is saved as unanswered, and Next stays on the page naming it.
     """
     seed = respondent.item_order_seed
-    answers = questionnaire.clean(page_id, raw, seed=seed)
+    invalid = questionnaire.entry_problems(page_id, raw, seed=seed)
+    unusable = {p.question.id for p in invalid}
+    answers = questionnaire.clean(
+        page_id, {k: None if k in unusable else v for k, v in raw.items()}, seed=seed
+    )
     if action == "back":
         previous = questionnaire.previous_page(page_id)
         if previous is None:
@@ -242,10 +349,15 @@ def submit(
         return Submission(state)
     if action != "next":
         raise ValueError(f"action must be 'next' or 'back', got {action!r}")
-    missing = questionnaire.missing(page_id, answers, seed=seed)
-    if missing:
+    missing = [
+        Problem(q, NOT_ANSWERED)
+        for q in questionnaire.missing(page_id, answers, seed=seed)
+        if q.id not in unusable
+    ]
+    if missing or invalid:
+        problems = sorted([*missing, *invalid], key=lambda p: p.question.number)
         state = store.save_page(engine, respondent.id, page_id=page_id, answers=answers, now=now)
-        return Submission(state, missing)
+        return Submission(state, tuple(problems))
     following = questionnaire.next_page(page_id)
     state = store.save_page(
         engine,
@@ -272,14 +384,19 @@ def save_answer(
     """Save one answer as it is given, without checking the page or leaving it.
 
     A draft of the current page: a refresh or a closed tab keeps every answer given, and the
-    page is still left (and required answers checked) only by :func:`submit`.
+    page is still left (and required answers checked) only by :func:`submit`. A typed entry
+    that cannot be stored (:meth:`Questionnaire.entry_problems`) removes the stored answer:
+    what is stored is never other than what the page shows.
 
     Raises
     ------
     ValueError
         For a question not on the page or a value that is not one of its options.
     """
-    cleaned = questionnaire.clean(page_id, {question_id: value}, seed=respondent.item_order_seed)
+    seed = respondent.item_order_seed
+    if questionnaire.entry_problems(page_id, {question_id: value}, seed=seed):
+        value = None
+    cleaned = questionnaire.clean(page_id, {question_id: value}, seed=seed)
     return store.save_page(
         engine, respondent.id, page_id=page_id, answers={question_id: cleaned[question_id]}, now=now
     )

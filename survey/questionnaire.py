@@ -13,7 +13,9 @@ the analysis turns it into a missing value.
 
 from __future__ import annotations
 
+import math
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -27,6 +29,10 @@ AnswerValue = int | str
 MULTI_SEPARATOR = ";"
 #: Characters of an item text quoted in a "please answer" message.
 _QUOTE_CHARS = 70
+#: What a whole-number field accepts: digits, optionally grouped in thousands by commas.
+_WHOLE_NUMBER = re.compile(r"\d{1,15}|\d{1,3}(?:,\d{3}){1,4}")
+#: The item message of a required question left unanswered.
+NOT_ANSWERED = "Please answer this question."
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,41 @@ class Question:
     def option_labels(self) -> dict[AnswerValue, str]:
         """Option value → label."""
         return dict(self.options)
+
+    def allowed_numbers(self) -> str:
+        """What a whole-number question accepts, as an instruction.
+
+        Examples
+        --------
+        >>> staff = Question(id="n", kind="integer", number=1, text="How many?", min=1, max=50000)
+        >>> staff.allowed_numbers()
+        'Enter a whole number from 1 to 50,000.'
+        """
+        if self.min is not None and self.max is not None:
+            return f"Enter a whole number from {self.min:,} to {self.max:,}."
+        if self.min is not None:
+            return f"Enter a whole number of at least {self.min:,}."
+        if self.max is not None:
+            return f"Enter a whole number up to {self.max:,}."
+        return "Enter a whole number."
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a question keeps the respondent on its page.
+
+    Attributes
+    ----------
+    question : Question
+        The question, numbered as shown.
+    message : str
+        What the respondent should do, shown next to the question and in the page's list
+        of problems: :data:`NOT_ANSWERED`, or the range of a whole-number question
+        (:meth:`Question.allowed_numbers`).
+    """
+
+    question: Question
+    message: str
 
 
 class Questionnaire:
@@ -273,31 +314,69 @@ class Questionnaire:
             if q.required and answers.get(q.id) is None
         )
 
+    def entry_problems(
+        self, page_id: str, raw: Mapping[str, Any], *, seed: int | None
+    ) -> tuple[Problem, ...]:
+        """Typed entries of a page that cannot be stored, each with what to enter instead.
+
+        A whole-number question is answered in a text field, so that what the respondent
+        typed stays as typed: an entry that is not a whole number (``2.5``, ``ten``) or lies
+        outside the question's bounds is reported here rather than rounded or clipped.
+        Empty entries are not problems (:meth:`missing` reports required ones).
+
+        Parameters
+        ----------
+        page_id : str
+            The page.
+        raw : mapping
+            Question id → widget value, as for :meth:`clean`.
+        seed : int or None
+            The respondent's item-order seed (questions are numbered as shown).
+
+        Returns
+        -------
+        tuple of Problem
+            In the order shown; pass ``raw`` to :meth:`clean` without these entries.
+        """
+        return tuple(
+            Problem(q, q.allowed_numbers())
+            for q in self.questions(page_id, seed=seed)
+            if q.kind == "integer" and _whole_number(q, raw.get(q.id)) is _UNUSABLE
+        )
+
     def widget_value(self, question: Question, stored: AnswerValue | None) -> Any:
-        """The widget value that shows a stored answer (inverse of :meth:`clean`)."""
+        """The widget value that shows a stored answer (inverse of :meth:`clean`).
+
+        Whole numbers are typed into a text field, so their widget value is text.
+        """
         if stored is None:
             return [] if question.kind == "multi" else None
+        if question.kind == "integer":
+            return str(stored)
         if question.kind == "multi":
             chosen = set(str(stored).split(MULTI_SEPARATOR))
             return [v for v, _ in question.options if v in chosen]
         return stored
 
 
-def missing_message(missing: Sequence[Question]) -> str:
-    """A polite message naming the unanswered required questions.
+def problem_summary(problems: Sequence[Problem]) -> str:
+    """The first line of a page's list of problems: what is wrong, and how many.
 
     Examples
     --------
     >>> q = Question(id="a1", kind="likert", number=3, text="We plan ahead.")
-    >>> missing_message([q])
-    'Please answer question 3 (“We plan ahead.”) before going on.'
+    >>> problem_summary([Problem(q, NOT_ANSWERED)])
+    'Please answer this question before going on:'
+    >>> n = Question(id="n", kind="integer", number=4, text="How many?", min=0, max=9)
+    >>> problem_summary([Problem(q, NOT_ANSWERED), Problem(n, n.allowed_numbers())])
+    'Please correct these 2 questions before going on:'
     """
-    if not missing:
+    if not problems:
         return ""
-    if len(missing) == 1:
-        return f"Please answer {missing[0].describe()} before going on."
-    listed = "\n".join(f"- {q.describe()[0].upper()}{q.describe()[1:]}" for q in missing)
-    return f"Please answer these {len(missing)} questions before going on:\n\n{listed}"
+    verb = "answer" if all(p.message == NOT_ANSWERED for p in problems) else "correct"
+    if len(problems) == 1:
+        return f"Please {verb} this question before going on:"
+    return f"Please {verb} these {len(problems)} questions before going on:"
 
 
 def _likert_options(instrument: Instrument) -> dict[str, tuple[tuple[AnswerValue, str], ...]]:
@@ -317,6 +396,34 @@ def _likert_options(instrument: Instrument) -> dict[str, tuple[tuple[AnswerValue
     return out
 
 
+#: What :func:`_whole_number` returns for an entry that cannot be stored.
+_UNUSABLE = object()
+
+
+def _whole_number(question: Question, value: Any) -> Any:
+    """A whole-number entry (``int``, integral ``float`` or typed text) as an ``int`` in the
+    question's bounds; ``None`` when empty; :data:`_UNUSABLE` otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if not _WHOLE_NUMBER.fullmatch(text):
+            return _UNUSABLE
+        value = int(text.replace(",", ""))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return _UNUSABLE
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return _UNUSABLE
+    number = int(value)
+    if (question.min is not None and number < question.min) or (
+        question.max is not None and number > question.max
+    ):
+        return _UNUSABLE
+    return number
+
+
 def _clean_value(question: Question, value: Any) -> AnswerValue | None:
     if value is None:
         return None
@@ -331,14 +438,11 @@ def _clean_value(question: Question, value: Any) -> AnswerValue | None:
         ordered = [v for v in allowed if v in chosen]
         return MULTI_SEPARATOR.join(str(v) for v in ordered) if ordered else None
     if question.kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-            raise ValueError(f"{question.describe()}: expected a whole number, got {value!r}")
-        number = int(value)
-        if (question.min is not None and number < question.min) or (
-            question.max is not None and number > question.max
-        ):
+        number = _whole_number(question, value)
+        if number is _UNUSABLE:
             raise ValueError(
-                f"{question.describe()}: {number} is outside {question.min}..{question.max}"
+                f"{question.describe()}: {value!r} is not a whole number in "
+                f"{question.min}..{question.max}"
             )
         return number
     if value not in allowed:

@@ -1,10 +1,12 @@
-"""Streamlit drawing helpers shared by the pages: questions, the resume link, the level chart."""
+"""Streamlit drawing helpers shared by the pages: questions and their problems, the page's
+address and top, the resume link, the level chart."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
@@ -14,7 +16,7 @@ from sqlalchemy import Engine
 from instrument import LEVELS
 from survey import flow
 from survey.flow import Comparison, resume_url
-from survey.questionnaire import Question
+from survey.questionnaire import Problem, Question, problem_summary
 from survey.store import RespondentState
 
 _LEVEL_LABELS = {
@@ -53,9 +55,11 @@ def ask(
     Likert items and single-choice questions are vertical radio groups without a default
     (every option spelled out, one tap or arrow key to answer, each option read out by
     screen readers); a don't-know option comes last and is set in italics so that it does not
-    read as a scale point; multiple choice is a row of pills; counts are a number field.
-    Every control has its question as a visible label. ``on_change`` is called with ``args``
-    when the respondent changes the answer.
+    read as a scale point; multiple choice is a row of pills; counts are a text field, so
+    that what is typed stays as typed (``2.5`` is not rounded, ``99999`` not clipped) and an
+    entry the question cannot take is named next to it (:func:`problem_note`). Every control
+    has its question as a visible label. ``on_change`` is called with ``args`` when the
+    respondent changes the answer.
     """
     # Plain text only: the label is also the control's accessible name.
     label = f"{question.label} ({question.help})" if question.help else question.label
@@ -85,13 +89,10 @@ def ask(
             on_change=on_change,
             args=args,
         )
-    return st.number_input(
+    return st.text_input(
         label,
-        min_value=question.min,
-        max_value=question.max,
-        value=value,
-        step=1,
-        placeholder="Type a whole number",
+        value=value or "",
+        placeholder="A whole number",
         key=key,
         on_change=on_change,
         args=args,
@@ -138,7 +139,141 @@ setTimeout(() => clearInterval(timer), 2000);
 <!-- VISIT -->
 """
     script = script.replace("TITLE", json.dumps(title)).replace("VISIT", visit)
-    with st.container(key="page-top"):  # collapsed by style.css
+    _run_script(script, key="page-top")
+
+
+def page_address(**params: str) -> None:
+    """Write ``params`` into the address without adding a browser-history entry.
+
+    For an address that named no page, or a page the respondent may not open yet: the
+    address is corrected in place (``history.replaceState``), so the browser's Back does not
+    lead to the uncorrected one, and Streamlit is told of the change as if the respondent had
+    moved in the history (a ``popstate`` event), which reruns the app with the corrected query
+    parameters. (Setting ``st.query_params`` instead would add a history entry.)
+    """
+    script = """
+<script>
+const win = window.parent;
+const url = new URL(win.location.href);
+for (const [name, value] of Object.entries(PARAMS)) url.searchParams.set(name, value);
+url.hash = "";
+win.history.replaceState(win.history.state, "", url);
+win.dispatchEvent(new PopStateEvent("popstate", {state: win.history.state}));
+</script>
+"""
+    _run_script(script.replace("PARAMS", json.dumps(params)), key="page-address")
+
+
+def anchor(question: Question) -> str:
+    """The id a link to ``question`` points at (set on its box by :func:`mark_problems`)."""
+    return f"smcap-q-{question.id}"
+
+
+def problem_list(problems: Sequence[Problem]) -> None:
+    """The page's list of problems, each question a link that moves to it."""
+    lines = [escape_markdown(problem_summary(problems)), ""]
+    for p in problems:
+        name = escape_markdown(p.question.describe()[0].upper() + p.question.describe()[1:])
+        lines.append(f"- [{name}](#{anchor(p.question)}): {escape_markdown(p.message)}")
+    with st.container(key="problems"):
+        st.error("\n".join(lines), icon=":material/error:")
+
+
+def problem_note(problem: Problem) -> None:
+    """What is wrong with one question, right under it (its ``aria-describedby`` target)."""
+    note_id = f"smcap-problem-{problem.question.id}"
+    st.html(f'<p class="smcap-problem" id="{note_id}">{html.escape(problem.message)}</p>')
+
+
+def mark_problems(
+    problems: Sequence[Problem], widget_keys: dict[str, str], *, attempt: int
+) -> None:
+    """Mark the questions of ``problems`` for assistive technology and link the list to them.
+
+    Streamlit offers no ARIA attributes on its widgets, so a script sets them once the page is
+    drawn: each question's control (its radio group, text field, or group of pills) gets
+    ``aria-invalid="true"`` and ``aria-describedby`` pointing at its :func:`problem_note`,
+    and its box the id of :func:`anchor`. A link in :func:`problem_list` moves the keyboard
+    focus to the question's control (its chosen option, else its first) and scrolls it into
+    view. Each new ``attempt`` (a press of Next that found problems) scrolls to the top and
+    focuses the list, so that it is seen and read out.
+    """
+    marks = [
+        {
+            "box": _key_class(widget_keys[p.question.id]),
+            "anchor": anchor(p.question),
+            "note": f"smcap-problem-{p.question.id}",
+        }
+        for p in problems
+    ]
+    script = """
+<script>
+const win = window.parent;
+const doc = win.document;
+const MARKS = MARKS_JSON;
+// the marks of an earlier press of Next go: a question answered since is no longer invalid
+if (win.smcapProblemObserver) win.smcapProblemObserver.disconnect();
+for (const old of doc.querySelectorAll("[data-smcap-marked]")) {
+  for (const name of ["aria-invalid", "aria-describedby", "data-smcap-marked"]) {
+    old.removeAttribute(name);
+  }
+}
+const mark = () => {
+  for (const m of MARKS) {
+    const box = doc.querySelector("." + m.box);
+    if (!box) continue;
+    box.id = m.anchor;
+    const control = box.querySelector('[role="radiogroup"], input, [data-testid="stButtonGroup"]');
+    if (control && !control.hasAttribute("data-smcap-marked")) {
+      if (!control.matches("input, [role]")) control.setAttribute("role", "group");
+      control.setAttribute("aria-invalid", "true");
+      control.setAttribute("aria-describedby", m.note);
+      control.setAttribute("data-smcap-marked", "");
+    }
+  }
+};
+const follow = (event) => {
+  const link = event.target.closest('a[href^="#smcap-q-"]');
+  const box = link && doc.getElementById(link.getAttribute("href").slice(1));
+  if (!box) return;
+  event.preventDefault();
+  const control = box.querySelector("input:checked")
+    || box.querySelector("input, button, textarea");
+  box.scrollIntoView({block: "center"});
+  if (control) control.focus({preventScroll: true});
+};
+if (win.smcapFollowProblem) doc.removeEventListener("click", win.smcapFollowProblem);
+win.smcapFollowProblem = follow;
+doc.addEventListener("click", follow);
+mark();
+win.smcapProblemObserver = new MutationObserver(mark);  // Streamlit may draw a control anew
+win.smcapProblemObserver.observe(doc.querySelector('[data-testid="stMain"]'),
+  {childList: true, subtree: true});
+const list = doc.querySelector('.st-key-problems [data-testid="stAlert"]');
+const main = doc.querySelector('[data-testid="stMain"]');
+if (list) {
+  list.setAttribute("tabindex", "-1");
+  if (main) main.scrollTop = 0;
+  list.focus({preventScroll: true});
+}
+</script>
+<!-- ATTEMPT -->
+"""
+    script = script.replace("MARKS_JSON", json.dumps(marks)).replace("ATTEMPT", str(attempt))
+    _run_script(script, key="problem-marks")
+
+
+def _key_class(key: str) -> str:
+    """The CSS class Streamlit gives the element of widget ``key``."""
+    return "st-key-" + re.sub(r"[^a-zA-Z0-9_-]", "-", key.strip())
+
+
+def _run_script(script: str, *, key: str) -> None:
+    """Run ``script`` in an invisible same-origin frame (it reaches the app as its parent).
+
+    The frame is drawn again, and the script run again, only when ``script`` changes.
+    """
+    with st.container(key=key):  # collapsed by style.css
         st.iframe(script, height=1)
 
 
@@ -153,7 +288,7 @@ def withdraw_box(engine: Engine, respondent: RespondentState) -> None:
         if st.button("Delete my answers", disabled=not sure):
             flow.withdraw(engine, respondent)
             st.session_state["withdrawn"] = True
-            del st.query_params[flow.TOKEN_PARAM]
+            st.query_params.clear()  # the token and the page number
             st.rerun()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -160,7 +161,7 @@ def answer(page: Page, page_id: str, question: Question, value: Any) -> None:
         for v in value:
             box.get_by_role("button", name=labels[v], exact=True).click()
     else:
-        field = box.locator("input[type=number]")
+        field = box.locator("input[type=text]")
         field.fill(str(value))
         field.press("Tab")
 
@@ -197,7 +198,7 @@ def shown_answer(page: Page, page_id: str, question: Question) -> Any:
             == "true"
         ]
         return chosen or None
-    text = box.locator("input[type=number]").input_value()
+    text = box.locator("input[type=text]").input_value()
     return int(text) if text else None
 
 
@@ -212,6 +213,12 @@ def wait_for_page(page: Page, questionnaire: Questionnaire, page_id: str) -> Non
     # the form of this page (keys change with every visit, so wait for its first question)
     first = questionnaire.questions(page_id, seed=None)[0]
     question_box(page, page_id, first.id).wait_for(timeout=WAIT_MS)
+
+
+def page_number(page: Page) -> str | None:
+    """The page number in the address (``p``), or ``None``."""
+    match = re.search(r"[?&]p=([^&#]*)", page.url)
+    return match.group(1) if match else None
 
 
 def click(page: Page, name: str) -> None:

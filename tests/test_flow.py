@@ -218,3 +218,85 @@ def test_stage_reason_names_the_missing_capabilities_of_the_next_transition() ->
     top = Profile(empty, empty, empty, stage=4, quadrant=None)
     assert "every capability" in (flow.stage_reason(top) or "")
     assert flow.stage_reason(Profile(empty, empty, empty, stage=None, quadrant=None)) is None
+
+
+def test_the_page_number_in_the_address_opens_any_page_up_to_the_furthest_reachable(
+    survey_engine: Engine, q: Questionnaire
+) -> None:
+    respondent, token = flow.start(survey_engine, q)
+    plan = plan_answers(q, seed=31)
+    r = respondent
+    for page_id in q.page_ids[:3]:  # three pages answered, on the fourth
+        page = {k: plan[k] for k in q.question_ids(page_id)}
+        r = flow.submit(survey_engine, q, r, page_id, page, action="next").respondent
+    fourth = q.page_ids[3]
+    assert r.current_page == fourth
+
+    def shown(number: str | None) -> str | None:
+        where = flow.route(
+            survey_engine, q, settings(), token, page_number=number, count_completed=never
+        )
+        assert where.kind == "questions"
+        return where.page
+
+    assert [shown(str(n)) for n in (1, 2, 3, 4)] == list(q.page_ids[:4])
+    # past an unanswered required page, beyond the last page: the furthest page it may open
+    assert shown("5") == shown(str(q.n_pages)) == shown("99") == shown("9999") == fourth
+    # no page number, or one that is none: where the respondent is
+    for unreadable in (None, "", "0", "-2", "2.0", "abc", "٣", "1" * 5000):
+        assert shown(unreadable) == fourth, unreadable
+    # a page number that is now beyond reach after an answer on an earlier page was cleared
+    back = flow.turn_to(survey_engine, r, q.page_ids[1])
+    flow.save_answer(survey_engine, q, back, q.page_ids[1], q.question_ids(q.page_ids[1])[0], None)
+    assert shown("4") == q.page_ids[1]
+    assert flow.furthest_page(q, flow.stored_answers(survey_engine, r), seed=None) == q.page_ids[1]
+
+
+def test_turning_to_a_page_moves_the_respondent_and_times_the_page_left(
+    survey_engine: Engine, q: Questionnaire
+) -> None:
+    respondent, _ = flow.start(survey_engine, q)
+    plan = plan_answers(q, seed=32)
+    firm = {k: plan[k] for k in q.question_ids("firm")}
+    start = NOW
+    r = flow.submit(survey_engine, q, respondent, "firm", firm, action="next", now=start).respondent
+    before = flow.stored_answers(survey_engine, r)
+    moved = flow.turn_to(survey_engine, r, "firm", now=start + timedelta(seconds=40))
+    assert moved.current_page == "firm" and moved.page_shown_at == start + timedelta(seconds=40)
+    timings = store.page_timings(survey_engine, instrument_id=q.instrument.id)
+    audience = timings[timings["page_id"] == "audience"]
+    assert audience["seconds"].sum() == pytest.approx(40)
+    assert flow.stored_answers(survey_engine, moved) == before  # answers are untouched
+
+
+def test_an_entry_out_of_range_keeps_the_respondent_on_the_page_and_is_never_stored(
+    survey_engine: Engine, q: Questionnaire
+) -> None:
+    respondent, _ = flow.start(survey_engine, q)
+    plan = plan_answers(q, seed=33)
+    firm = {k: plan[k] for k in q.question_ids("firm")}
+    flow.save_answer(survey_engine, q, respondent, "firm", "sm_headcount", "12")
+    assert flow.stored_answers(survey_engine, respondent)["sm_headcount"] == 12
+    # typed over with a number out of range: the stored answer goes, nothing else is stored
+    flow.save_answer(survey_engine, q, respondent, "firm", "sm_headcount", "99999")
+    assert "sm_headcount" not in flow.stored_answers(survey_engine, respondent)
+    for typed in ("99999", "2.5"):
+        out = flow.submit(
+            survey_engine, q, respondent, "firm", {**firm, "sm_headcount": typed}, action="next"
+        )
+        assert not out.moved and out.respondent.current_page == "firm"
+        assert [(p.question.id, p.message) for p in out.problems] == [
+            ("sm_headcount", "Enter a whole number from 0 to 5,000.")
+        ]
+        assert out.missing == ()  # an entry that is wrong is not reported as missing too
+        assert "sm_headcount" not in flow.stored_answers(survey_engine, respondent)
+        assert flow.stored_answers(survey_engine, respondent)["sector"] == plan["sector"]
+    # problems of both kinds, in the order shown
+    partial = {k: v for k, v in firm.items() if k != "sector"} | {"sm_headcount": "-3"}
+    out = flow.submit(survey_engine, q, respondent, "firm", partial, action="next")
+    assert [p.question.id for p in out.problems] == ["sector", "sm_headcount"]
+    assert [m.id for m in out.missing] == ["sector"]
+    out = flow.submit(
+        survey_engine, q, respondent, "firm", {**firm, "sm_headcount": "5,000"}, action="next"
+    )
+    assert out.moved and flow.stored_answers(survey_engine, respondent)["sm_headcount"] == 5000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from instrument import Instrument, parse_instrument
-from survey.questionnaire import Question, Questionnaire, missing_message
+from survey.questionnaire import NOT_ANSWERED, Problem, Question, Questionnaire, problem_summary
 from tests.conftest import MINIMAL_YAML
 
 
@@ -95,8 +95,10 @@ def test_clean_turns_widget_values_into_stored_values(q: Questionnaire) -> None:
     [
         ("firm", {"sector": "mining"}, "question 1 .*'mining' is not one of"),
         ("firm", {"channels": ["myspace"]}, r"unknown option\(s\) \['myspace'\]"),
-        ("firm", {"sm_headcount": 2.5}, "expected a whole number"),
-        ("firm", {"sm_headcount": 9000}, "9000 is outside 0..5000"),
+        ("firm", {"sm_headcount": 2.5}, "2.5 is not a whole number in 0..5000"),
+        ("firm", {"sm_headcount": "2.5"}, "'2.5' is not a whole number in 0..5000"),
+        ("firm", {"sm_headcount": 9000}, "9000 is not a whole number in 0..5000"),
+        ("firm", {"sm_headcount": float("nan")}, "nan is not a whole number"),
         ("content", {"op_cm_1": 8}, "8 is not one of"),
         ("content", {"op_ai_1": 3}, r"page 'content' has no question\(s\) \['op_ai_1'\]"),
     ],
@@ -117,20 +119,53 @@ def test_missing_lists_required_questions_in_the_order_shown(q: Questionnaire) -
     assert q.missing("audience", full, seed=5) == ()
 
 
-def test_missing_message_names_number_and_text() -> None:
+def test_problem_summary_says_what_to_do_and_how_many() -> None:
     one = Question(id="x1", kind="likert", number=3, text="We plan ahead.")
-    assert missing_message([]) == ""
-    assert missing_message([one]) == "Please answer question 3 (“We plan ahead.”) before going on."
+    count = Question(id="n", kind="integer", number=4, text="How many?", min=1, max=50_000)
+    assert problem_summary([]) == ""
+    assert problem_summary([Problem(one, NOT_ANSWERED)]) == (
+        "Please answer this question before going on:"
+    )
+    two_missing = [Problem(one, NOT_ANSWERED), Problem(count, NOT_ANSWERED)]
+    assert problem_summary(two_missing) == "Please answer these 2 questions before going on:"
+    mixed = [Problem(one, NOT_ANSWERED), Problem(count, count.allowed_numbers())]
+    assert problem_summary(mixed) == "Please correct these 2 questions before going on:"
+    assert count.allowed_numbers() == "Enter a whole number from 1 to 50,000."
+    assert Question(id="m", kind="integer", number=1, text="?", min=0).allowed_numbers() == (
+        "Enter a whole number of at least 0."
+    )
     long = Question(id="x2", kind="likert", number=11, text="word " * 30)
-    text = missing_message([one, long])
-    assert text.startswith("Please answer these 2 questions before going on:")
-    assert "- Question 3 (“We plan ahead.”)" in text
-    assert "- Question 11 (“word word" in text and "…”)" in text
+    assert long.describe().startswith("question 11 (“word word") and long.describe().endswith("…”)")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("12", 12), (" 12 ", 12), ("0", 0), ("5000", 5000), ("5,000", 5000), ("", None), (None, None)],
+)
+def test_a_whole_number_typed_as_text_is_stored_as_an_int(
+    q: Questionnaire, typed: str | None, stored: int | None
+) -> None:
+    assert q.entry_problems("firm", {"sm_headcount": typed}, seed=None) == ()
+    assert q.clean("firm", {"sm_headcount": typed})["sm_headcount"] == stored
+
+
+@pytest.mark.parametrize(
+    "typed", ["99999", "5001", "-1", "2.5", "2,5", "1e3", "ten", "12 people", "1" * 5000]
+)
+def test_an_entry_no_whole_number_in_range_is_a_problem_naming_the_range(
+    q: Questionnaire, typed: str
+) -> None:
+    problems = q.entry_problems("firm", {"sm_headcount": typed, "sector": "other"}, seed=None)
+    assert [(p.question.id, p.message) for p in problems] == [
+        ("sm_headcount", "Enter a whole number from 0 to 5,000.")
+    ]
+    with pytest.raises(ValueError, match=r"is not a whole number in 0\.\.5000"):
+        q.clean("firm", {"sm_headcount": typed})
 
 
 def test_widget_value_is_the_inverse_of_clean(q: Questionnaire) -> None:
     questions = {x.id: x for x in q.questions("firm", seed=None)}
-    raw = {"sector": "other", "channels": ["linkedin", "xing"], "sm_headcount": 12}
+    raw = {"sector": "other", "channels": ["linkedin", "xing"], "sm_headcount": "12"}
     cleaned = q.clean("firm", raw)
     for qid, value in raw.items():
         assert q.widget_value(questions[qid], cleaned[qid]) == value

@@ -17,6 +17,7 @@ from instrument import DEFAULT_INSTRUMENT, load_instrument
 from survey import flow, store
 from survey.db import make_engine, migrate
 from survey.questionnaire import Questionnaire
+from survey.ui import escape_markdown
 from tests.answer_plans import plan_answers, stored_form
 
 APP = str(Path(__file__).resolve().parent.parent / "survey" / "app.py")
@@ -70,17 +71,26 @@ def button(at: AppTest, label: str) -> Any:
 
 
 def widget(at: AppTest, page_id: str, question_id: str) -> Any:
-    for kind in (at.radio, at.pills, at.number_input):
+    for kind in (at.radio, at.pills, at.text_input):
         for w in kind:
             if w.key and w.key.startswith(f"{page_id}.{question_id}."):
                 return w
     raise LookupError(f"no widget for {page_id}.{question_id}")
 
 
+def shown(at: AppTest, page_id: str, question_id: str) -> Any:
+    """The answer a question shows, as stored (a whole number typed as text is an ``int``)."""
+    w = widget(at, page_id, question_id)
+    if w.type == "text_input":
+        return int(w.value) if w.value else None
+    return w.value
+
+
 def fill(at: AppTest, page_id: str, plan: dict[str, Any], only: set[str] | None = None) -> None:
     for qid in Q.question_ids(page_id):
         if only is None or qid in only:
-            widget(at, page_id, qid).set_value(plan[qid])
+            w = widget(at, page_id, qid)
+            w.set_value(str(plan[qid]) if w.type == "text_input" else plan[qid])
 
 
 def progress_text(at: AppTest) -> str:
@@ -128,10 +138,16 @@ def test_required_message_names_missing_questions_and_stays(db: Engine) -> None:
     fill(at, "firm", plan, only={"sector", "offering", "employees", "b2b_share", "country"})
     button(at, "Next").click().run()
     message = at.error[0].value
-    assert message.startswith("Please answer these 5 questions before going on")
-    assert "Question 6 (“Which best describes your own role?”)" in message
-    assert "Question 9 (“Which social media channels" in message
+    assert message.startswith(escape_markdown("Please answer these 5 questions before going on:"))
+    # each question a link to it, with what to do
+    role = escape_markdown("Question 6 (“Which best describes your own role?”)")
+    assert f"- [{role}](#smcap-q-respondent_role): Please answer this question\\." in message
+    assert escape_markdown("Question 9 (“Which social media channels") in message
     assert "Question 1 " not in message
+    notes = [
+        h.proto.body for h in at.get("html") if h.proto.body.startswith('<p class="smcap-problem')
+    ]
+    assert len(notes) == 5 and 'id="smcap-problem-respondent_role"' in notes[0]
     assert progress_text(at) == f"Page 1 of {Q.n_pages}"
     assert widget(at, "firm", "sector").value == plan["sector"]  # kept
 
@@ -147,7 +163,7 @@ def test_back_and_forward_keep_answers(db: Engine) -> None:
     button(at, "Back").click().run()
     assert progress_text(at) == f"Page 1 of {Q.n_pages}"
     for qid in Q.question_ids("firm"):
-        assert widget(at, "firm", qid).value == plan[qid], qid
+        assert shown(at, "firm", qid) == plan[qid], qid
     button(at, "Next").click().run()
     assert progress_text(at) == f"Page 2 of {Q.n_pages}"
     assert widget(at, "audience", "op_ai_1").value == plan["op_ai_1"]
@@ -283,7 +299,8 @@ def test_dont_know_is_offered_last_set_apart_and_saved_as_its_code(
     token = consent(at)
     plan = plan_answers(q2, seed=21)
     for qid in q2.question_ids("firm"):
-        widget(at, "firm", qid).set_value(plan[qid])
+        w = widget(at, "firm", qid)
+        w.set_value(str(plan[qid]) if w.type == "text_input" else plan[qid])
     button(at, "Next").click().run()
     item = q2.instrument.construct("audience_insight").items[0].id
     radio = widget(at, "audience", item)
@@ -339,3 +356,66 @@ def test_consent_again_in_the_same_browser_continues_the_same_respondent(db: Eng
     assert consent(at) == token
     assert count(db, "respondents") == 1
     assert progress_text(at) == f"Page 2 of {Q.n_pages}"
+
+
+def test_each_page_has_its_number_in_the_address_and_the_address_opens_that_page(
+    db: Engine,
+) -> None:
+    at = run()
+    token = consent(at)
+    assert at.query_params[flow.PAGE_PARAM] == "1"
+    plan = plan_answers(Q, seed=17)
+    for number, page_id in enumerate(Q.page_ids[:2], start=2):
+        fill(at, page_id, plan)
+        button(at, "Next").click().run()
+        assert at.query_params[flow.PAGE_PARAM] == str(number)
+    button(at, "Back").click().run()
+    assert at.query_params[flow.PAGE_PARAM] == "2"
+    button(at, "Next").click().run()
+    # the browser's Back: the address names page 2, which shows with its answers
+    at.query_params[flow.PAGE_PARAM] = "2"
+    at.run()
+    assert progress_text(at) == f"Page 2 of {Q.n_pages}"
+    for qid in Q.question_ids("audience"):
+        assert shown(at, "audience", qid) == plan[qid], qid
+    respondent = store.find_by_token(db, token)
+    assert respondent is not None and respondent.current_page == "audience"
+    # ... and Forward
+    at.query_params[flow.PAGE_PARAM] = "3"
+    at.run()
+    assert progress_text(at) == f"Page 3 of {Q.n_pages}" and not at.exception
+    # a page not open yet (page 3 is unanswered), or an address that cannot be read
+    for address in ("4", str(Q.n_pages), "99", "0", "three", ""):
+        at.query_params[flow.PAGE_PARAM] = address
+        at.run()
+        assert not at.exception, address
+        assert progress_text(at) == f"Page 3 of {Q.n_pages}", address
+    assert count(db, "respondents") == 1
+
+
+def test_a_number_out_of_range_blocks_next_says_the_range_and_is_never_stored(db: Engine) -> None:
+    at = run()
+    token = consent(at)
+    plan = plan_answers(Q, seed=18)
+    fill(at, "firm", plan, only=set(Q.question_ids("firm")) - {"sm_headcount"})
+    respondent = store.find_by_token(db, token)
+    assert respondent is not None
+    for typed in ("99999", "2.5", "-1"):
+        widget(at, "firm", "sm_headcount").set_value(typed).run()
+        button(at, "Next").click().run()
+        assert progress_text(at) == f"Page 1 of {Q.n_pages}", typed
+        message = at.error[0].value
+        assert message.startswith(escape_markdown("Please correct this question before going on:"))
+        assert escape_markdown("Enter a whole number from 0 to 5,000.") in message
+        assert "(#smcap-q-sm_headcount)" in message
+        notes = [h.proto.body for h in at.get("html") if 'id="smcap-problem-' in h.proto.body]
+        assert notes == [
+            '<p class="smcap-problem" id="smcap-problem-sm_headcount">'
+            "Enter a whole number from 0 to 5,000.</p>"
+        ]
+        assert widget(at, "firm", "sm_headcount").value == typed  # as typed, not changed
+        assert "sm_headcount" not in store.load_answers(db, respondent.id)
+    widget(at, "firm", "sm_headcount").set_value("1,200").run()
+    button(at, "Next").click().run()
+    assert progress_text(at) == f"Page 2 of {Q.n_pages}" and not at.error
+    assert store.load_answers(db, respondent.id)["sm_headcount"] == 1200

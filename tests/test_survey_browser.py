@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from analysis.profile import respondent_profile
 from instrument import DEFAULT_INSTRUMENT, load_instrument
-from survey import store
+from survey import flow, store
 from survey.db import make_engine, migrate
 from survey.demo import seed_demo
 from survey.questionnaire import Questionnaire
@@ -30,6 +31,8 @@ from tests.browser_support import (
     click,
     free_port,
     main_scroll_top,
+    page_number,
+    question_box,
     running_app,
     screenshot,
     shown_answer,
@@ -262,6 +265,12 @@ def test_every_page_opens_at_its_top_with_its_heading_focused_and_named(
             assert_opens_at_top(page, "Thank you!")
             expect(page.locator(".js-plotly-plot")).to_be_attached()
             assert page.title().startswith("Your results – ")
+            # one sentence says which capabilities decided the stage
+            reason = flow.stage_reason(
+                respondent_profile(expected_rows(plan, pages), QUESTIONNAIRE.instrument)
+            )
+            assert reason is not None and reason.startswith("You are placed at stage ")
+            expect(page.get_by_text(reason, exact=True)).to_be_visible()
             break
         click(page, "Next")
         following = pages[number]
@@ -281,11 +290,15 @@ def test_every_page_opens_at_its_top_with_its_heading_focused_and_named(
     context.close()
 
 
+@pytest.mark.parametrize("width", [375, 1280])
 def test_answers_ticked_on_a_page_survive_a_refresh_before_next(
-    app: AppServer, phone: Page
+    app: AppServer, browser: Browser, width: int
 ) -> None:
     plan = plan_answers(QUESTIONNAIRE, seed=5)
     first, second = QUESTIONNAIRE.page_ids[:2]
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    phone = context.new_page()
     consent(phone, app.url)
     submit_page(phone, first, plan)
     ticked = QUESTIONNAIRE.questions(second, seed=None)[:4]
@@ -297,6 +310,7 @@ def test_answers_ticked_on_a_page_survive_a_refresh_before_next(
     for q in QUESTIONNAIRE.questions(second, seed=None):
         want = plan[q.id] if q in ticked else None
         assert shown_answer(phone, second, q) == want, q.id
+    context.close()
 
 
 def test_browser_back_to_the_consent_page_never_starts_a_second_respondent(
@@ -342,3 +356,141 @@ def test_keyboard_focus_on_an_answer_option_is_clearly_visible(app: AppServer, p
     assert outline_style == "solid" and float(width.removesuffix("px")) >= 2
     lighter, darker = sorted((_luminance(color), _luminance(background)), reverse=True)
     assert (lighter + 0.05) / (darker + 0.05) >= 3
+
+
+def respondent_count(database_url: str) -> int:
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        n = conn.exec_driver_sql("SELECT count(*) FROM respondents").scalar_one()
+    engine.dispose()
+    return n
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_browser_back_and_forward_move_between_survey_pages_with_their_answers(
+    app: AppServer, browser: Browser, width: int
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=6)
+    first, second, third = QUESTIONNAIRE.page_ids[:3]
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    before = respondent_count(app.database_url)
+    token = consent(page, app.url)
+    assert page_number(page) == "1"
+    submit_page(page, first, plan)
+    assert page_number(page) == "2"
+    submit_page(page, second, plan)
+    assert page_number(page) == "3"
+    entries = page.evaluate("history.length")
+
+    page.go_back()
+    wait_for_page(page, QUESTIONNAIRE, second)
+    assert page_number(page) == "2"
+    assert_opens_at_top(page, QUESTIONNAIRE.page(second).title)
+    for q in QUESTIONNAIRE.questions(second, seed=None):
+        assert shown_answer(page, second, q) == plan[q.id], q.id
+    page.go_back()
+    wait_for_page(page, QUESTIONNAIRE, first)
+    for q in QUESTIONNAIRE.questions(first, seed=None):
+        assert shown_answer(page, first, q) == plan[q.id], q.id
+    page.go_forward()
+    wait_for_page(page, QUESTIONNAIRE, second)
+    page.go_forward()
+    wait_for_page(page, QUESTIONNAIRE, third)
+    assert_opens_at_top(page, QUESTIONNAIRE.page(third).title)
+    assert page.evaluate("history.length") == entries  # moving in it added no entry
+
+    # an address naming a page not open yet (page 3 is unanswered), or no page at all, shows
+    # the furthest page open, and corrects the address in place
+    for address in ("5", "abc"):
+        page.goto(f"{app.url}?r={token}&p={address}")
+        wait_for_page(page, QUESTIONNAIRE, third)
+        page.wait_for_url(re.compile(r"[?&]p=3(&|$)"))
+        expect(page.get_by_text("Traceback")).to_have_count(0)
+    assert page.evaluate("history.length") == entries + 2  # one for each address typed
+    page.go_back()  # back to the corrected address, not to the one typed
+    wait_for_page(page, QUESTIONNAIRE, third)
+    assert page_number(page) == "3"
+    context.close()
+    assert respondent_count(app.database_url) == before + 1
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_problems_are_listed_at_the_top_named_on_each_item_and_linked_to_it(
+    app: AppServer, browser: Browser, width: int
+) -> None:
+    plan = plan_answers(QUESTIONNAIRE, seed=7)
+    first = QUESTIONNAIRE.first_page
+    firm = {q.id: q for q in QUESTIONNAIRE.questions(first, seed=None)}
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    token = consent(page, app.url)
+    skipped = ["respondent_role", "channels"]
+    answer_page(page, QUESTIONNAIRE, first, plan, only=set(firm) - {*skipped, "sm_headcount"})
+    field = question_box(page, first, "sm_headcount").locator("input")
+    field.fill("99999")
+    field.press("Tab")
+    click(page, "Next")
+
+    summary = page.locator('.st-key-problems [data-testid="stAlert"]')
+    expect(summary).to_contain_text("Please correct these 3 questions before going on:")
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_be_focused()
+    allowed = "Enter a whole number from 0 to 5,000."
+    expect(summary).to_contain_text(f"Question {firm['sm_headcount'].number} (“How many")
+    expect(summary).to_contain_text(allowed)
+    note = page.locator("#smcap-problem-sm_headcount")
+    expect(note).to_have_text(allowed)
+    expect(field).to_have_value("99999")  # as typed
+    wait_for_page(page, QUESTIONNAIRE, first)  # still on the first page
+    assert page_number(page) == "1"
+
+    for qid in [*skipped, "sm_headcount"]:
+        control = page.locator(f"#smcap-q-{qid} [aria-invalid=true]")
+        expect(control).to_have_count(1)
+        # a radio group, a text field, a group of pills: each a control that can be invalid
+        assert control.evaluate("e => e.getAttribute('role') || e.tagName") in (
+            "radiogroup",
+            "INPUT",
+            "group",
+        )
+        described = control.get_attribute("aria-describedby")
+        note = page.locator(f"#{described}")
+        expect(note).to_have_text(
+            allowed if qid == "sm_headcount" else "Please answer this question."
+        )
+        # the link in the list moves the focus to the question, and scrolls it into view
+        main = page.locator('[data-testid="stMain"]')
+        main.evaluate("m => { m.scrollTop = 0; }")
+        summary.locator(f'a[href="#smcap-q-{qid}"]').click()
+        expect(page.locator(f"#smcap-q-{qid} :focus")).to_have_count(1)
+        expect(page.locator(f"#smcap-q-{qid}")).to_be_in_viewport()
+    # the keyboard reaches the link too
+    link = summary.locator('a[href="#smcap-q-channels"]')
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#smcap-q-channels :focus")).to_have_count(1)
+
+    engine = make_engine(app.database_url)
+    respondent = store.find_by_token(engine, token)
+    assert respondent is not None
+    assert "sm_headcount" not in store.load_answers(engine, respondent.id)
+    # the skipped questions answered, "2.5" typed: no whole number either, the only problem left
+    answer_page(page, QUESTIONNAIRE, first, plan, only=set(skipped))
+    field.fill("2.5")
+    field.press("Tab")
+    click(page, "Next")
+    expect(summary).to_contain_text("Please correct this question before going on:")
+    expect(summary).to_contain_text(allowed)
+    expect(field).to_have_value("2.5")
+    invalid = page.locator('[data-testid="stMain"] [aria-invalid=true]')
+    expect(invalid).to_have_count(1)
+    assert invalid.get_attribute("aria-describedby") == "smcap-problem-sm_headcount"
+    answer_page(page, QUESTIONNAIRE, first, plan, only={"sm_headcount"})
+    click(page, "Next")
+    wait_for_page(page, QUESTIONNAIRE, QUESTIONNAIRE.page_ids[1])
+    assert store.load_answers(engine, respondent.id)["sm_headcount"] == plan["sm_headcount"]
+    engine.dispose()
+    context.close()

@@ -2,8 +2,6 @@
 
 import streamlit as st
 
-from survey import flow
-
 route = st.session_state["route"]
 st.title("We could not open your survey")
 if route.kind == "changed":
@@ -18,5 +16,5 @@ else:
     )
 st.write("You are welcome to start the survey afresh.")
 if st.button("Start the survey afresh", type="primary"):
-    del st.query_params[flow.TOKEN_PARAM]
+    st.query_params.clear()  # the token and any page number
     st.rerun()

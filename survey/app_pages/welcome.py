@@ -45,9 +45,12 @@ with st.container(horizontal=True):
 if agree:
     # Back from the first page to this one, then "I agree" again: the same respondent goes on
     token = st.session_state.get("token")
-    if flow.resumable(context.engine, context.questionnaire, token) is None:
-        _respondent, token = flow.start(context.engine, context.questionnaire)
-    st.query_params[flow.TOKEN_PARAM] = token
+    respondent = flow.resumable(context.engine, context.questionnaire, token)
+    if respondent is None:
+        respondent, token = flow.start(context.engine, context.questionnaire)
+    # one new entry in the browser's history: the respondent's page, with its number
+    number = context.questionnaire.index(respondent.current_page) + 1
+    st.query_params.update({flow.TOKEN_PARAM: token, flow.PAGE_PARAM: str(number)})
     st.rerun()
 if refuse:
     flow.decline(context.engine, context.questionnaire)
