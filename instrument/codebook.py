@@ -50,8 +50,9 @@ def codebook(instrument: Instrument) -> pd.DataFrame:
     --------
     >>> from instrument import load_instrument, DEFAULT_INSTRUMENT
     >>> cb = codebook(load_instrument(DEFAULT_INSTRUMENT))
-    >>> cb.loc[cb.variable == "op_ai_3", ["construct", "level", "reverse"]].iloc[0].tolist()
-    ['audience_insight', 'operational', True]
+    >>> row = cb.set_index("variable").loc["op_ai_3"]
+    >>> row["construct"], row["level"], bool(row["reverse"])
+    ('audience_insight', 'operational', True)
     """
     s = instrument.scale
     scale_text = _scale_text(s.min, s.max, s.labels)

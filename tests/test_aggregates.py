@@ -196,15 +196,6 @@ def test_agreement_summary_is_withheld_when_it_would_reveal_a_small_count() -> N
     assert stage_agreement_summary(agree.iloc[:4], min_cell=5) is None  # 4 agree
 
 
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.structure.aggregates
-
-    outcome = doctest.testmod(analysis.structure.aggregates)
-    assert outcome.attempted > 0 and outcome.failed == 0
-
-
 def test_grid_shares_are_hidden_where_they_reveal_a_small_count() -> None:
     from analysis.structure.aggregates import suppress_grid_shares
 

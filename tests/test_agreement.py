@@ -92,12 +92,3 @@ def test_clear_errors() -> None:
         weighted_kappa(np.ones((2, 3)))
     with pytest.raises(ValueError, match="same categories"):
         weighted_kappa(pd.DataFrame(np.eye(2), index=[1, 2], columns=[1, 3]))
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.structure.agreement
-
-    outcome = doctest.testmod(analysis.structure.agreement)
-    assert outcome.attempted > 0 and outcome.failed == 0

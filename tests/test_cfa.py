@@ -18,7 +18,6 @@ from instrument import Instrument
 from tests.lavaan_reference import (
     BFI_MODEL,
     HS_MODEL,
-    ROOT,
     bfi_keyed,
     estimates,
     holzinger39,
@@ -538,13 +537,3 @@ def test_rows_with_missing_group_are_dropped_with_a_warning() -> None:
     res = fit_multigroup_cfa(data, HS_MODEL, "school")
     assert res.n == 298 and res.n_dropped == 3
     assert "3 row(s) with a missing 'school' were dropped" in res.warnings
-
-
-def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    import doctest
-
-    import analysis.sem.cfa
-
-    monkeypatch.chdir(ROOT)  # examples read tests/data/ relative to the repository
-    outcome = doctest.testmod(analysis.sem.cfa)
-    assert outcome.attempted > 0 and outcome.failed == 0

@@ -246,15 +246,6 @@ def test_exclude_leaves_respondents_out(smcap_instrument: Instrument, sim_1200: 
         paper_claims(smcap_instrument, scores, sim_1200.responses, exclude=exclude.head(5))
 
 
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.generalisability.claims
-
-    outcome = doctest.testmod(analysis.generalisability.claims)
-    assert outcome.attempted > 0 and outcome.failed == 0
-
-
 def test_midranks_equal_scipy_average_ranks() -> None:
     from scipy import stats
 

@@ -551,15 +551,6 @@ def test_bad_rating_sheet_output(
     assert code == 2 and message in err
 
 
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import instrument.content_validity
-
-    outcome = doctest.testmod(instrument.content_validity)
-    assert outcome.attempted > 0 and outcome.failed == 0
-
-
 def test_the_module_stays_out_of_the_app_and_the_statistics_stack() -> None:
     import ast
 

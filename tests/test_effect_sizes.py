@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.generalisability import effect_sizes
 from analysis.generalisability.effect_sizes import ols_slope, spearman_ci_method
-
-
-def test_docstring_examples_run() -> None:
-    outcome = doctest.testmod(effect_sizes)
-    assert outcome.attempted >= 5 and outcome.failed == 0
 
 
 def test_ols_slope_matches_numpy_least_squares() -> None:

@@ -219,15 +219,6 @@ def test_the_csv_helpers_load_without_pyreadstat() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.data.export
-
-    outcome = doctest.testmod(analysis.data.export)
-    assert outcome.attempted > 0 and outcome.failed == 0
-
-
 # --------------------------------------------------------------------------- don't know
 def test_sav_labels_dont_know_and_declares_it_user_missing(
     instrument_2_0: Instrument, tmp_path: Path

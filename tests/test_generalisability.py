@@ -198,15 +198,6 @@ def test_untestable_claims_read_not_run(simulated_results: dict) -> None:
     assert "no size question" in row.explanation
 
 
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.generalisability.scorecard
-
-    outcome = doctest.testmod(analysis.generalisability.scorecard)
-    assert outcome.attempted > 0 and outcome.failed == 0
-
-
 @pytest.mark.parametrize(
     ("share", "verdict"), [(0.04, "supported"), (0.15, "partly"), (0.30, "not supported")]
 )

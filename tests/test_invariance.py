@@ -15,7 +15,6 @@ from instrument import Instrument
 from tests.lavaan_reference import (
     BFI_MODEL,
     HS_MODEL,
-    ROOT,
     bfi_keyed,
     holzinger39,
     reference,
@@ -124,13 +123,3 @@ def test_non_converged_step_gets_that_verdict(monkeypatch: pytest.MonkeyPatch) -
     res = measurement_invariance(holzinger39(), HS_MODEL, "school")
     assert set(res.table["verdict"]) == {"not converged"}
     assert any("did not converge" in w for w in res.warnings)
-
-
-def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    import doctest
-
-    import analysis.sem.invariance
-
-    monkeypatch.chdir(ROOT)  # examples read tests/data/ relative to the repository
-    outcome = doctest.testmod(analysis.sem.invariance)
-    assert outcome.attempted > 0 and outcome.failed == 0

@@ -162,12 +162,3 @@ def test_bad_input_gives_a_clear_error() -> None:
         ValueError, match=r"missing or infinite entries for item\(s\) \['x3', 'x7'\]"
     ):
         rank_diagnosis(holes)
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.linalg
-
-    outcome = doctest.testmod(analysis.linalg)
-    assert outcome.attempted > 0 and outcome.failed == 0

@@ -140,12 +140,3 @@ def test_clear_errors() -> None:
         guttman_scaling(EXAMPLE, confidence=1.5)
     with pytest.raises(ValueError, match="threshold"):
         developed_levels(pd.DataFrame({"extra": [1.0]}), {"operational": 5.0})
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.structure.ordering
-
-    outcome = doctest.testmod(analysis.structure.ordering)
-    assert outcome.attempted > 0 and outcome.failed == 0

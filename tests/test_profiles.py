@@ -165,12 +165,3 @@ def test_clear_errors() -> None:
     fitted = LatentProfiles(k_max=2, random_state=0).fit(good)
     with pytest.raises(ValueError, match="fitted on"):
         fitted.predict(good.rename(columns={"a": "z"}))
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.structure.profiles
-
-    outcome = doctest.testmod(analysis.structure.profiles)
-    assert outcome.attempted > 0 and outcome.failed == 0

@@ -103,12 +103,3 @@ def test_clear_errors() -> None:
         wilson_interval(5, 3)
     with pytest.raises(ValueError, match="n ≥ 4"):
         correlation_ci(0.5, 3)
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.structure.quadrants
-
-    outcome = doctest.testmod(analysis.structure.quadrants)
-    assert outcome.attempted > 0 and outcome.failed == 0

@@ -123,12 +123,3 @@ def test_clear_errors() -> None:
         from sklearn.preprocessing import StandardScaler
 
         prediction_strength(X, clusterer=StandardScaler())
-
-
-def test_docstring_examples_run() -> None:
-    import doctest
-
-    import analysis.structure.stability
-
-    outcome = doctest.testmod(analysis.structure.stability)
-    assert outcome.attempted > 0 and outcome.failed == 0

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from analysis.profile import respondent_profile
+from analysis.structure.respondent_profile import respondent_profile
 from instrument import DEFAULT_INSTRUMENT, load_instrument
 from survey import flow, store
 from survey.db import make_engine, migrate

@@ -18,7 +18,6 @@ from instrument import Instrument
 from tests.lavaan_reference import (
     BFI_MODEL,
     HS_MODEL,
-    ROOT,
     bfi_keyed,
     bfi_raw,
     holzinger39,
@@ -129,13 +128,3 @@ def test_validity_errors_are_clear(hs: CFAResult) -> None:
         htmt(holzinger39().assign(x1=4.0), HS_MODEL)
     model = CFAModel({"a": ("x1", "x2"), "b": ("x3", "x4")})
     assert htmt(holzinger39(), model).shape == (2, 2)
-
-
-def test_docstring_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    import doctest
-
-    import analysis.measurement.validity
-
-    monkeypatch.chdir(ROOT)  # examples read tests/data/ relative to the repository
-    outcome = doctest.testmod(analysis.measurement.validity)
-    assert outcome.attempted > 0 and outcome.failed == 0

@@ -91,7 +91,9 @@ class AnalysisContext:
     warnings : list of str
         Plain-language warnings collected along the way.
     sections : list of ReportSection
-        Report sections; :func:`analysis.report.html.render_report` orders them by ``order``.
+        Sections added by steps the report's registry does not know
+        (:mod:`analysis.report.registry` builds the others from the finished results);
+        :func:`analysis.report.html.render_report` orders all of them by ``order``.
     """
 
     responses: ValidatedResponses

@@ -33,18 +33,8 @@ from analysis.measurement.validity import (
     fornell_larcker,
     htmt,
 )
-from analysis.pipeline.context import AnalysisContext, jsonable
+from analysis.pipeline.context import AnalysisContext
 from analysis.quality.screens import flag_reasons, quality_flags
-from analysis.report.measurement import (
-    cfa_section,
-    common_method_section,
-    efa_section,
-    invariance_section,
-    quality_section,
-    reliability_section,
-    sampling_adequacy_section,
-    validity_section,
-)
 from analysis.sem.cfa import CFAResult, fit_cfa
 from analysis.sem.invariance import measurement_invariance
 from analysis.sem.model import ASSEMBLAGE_FACTOR, lavaan_syntax, model_from_instrument
@@ -94,7 +84,6 @@ def quality_step(ctx: AnalysisContext) -> None:
     summary["exclusions"] = exclusions
     ctx.results["quality"] = summary
     ctx.results["exclusions"] = exclusions
-    ctx.add_section(quality_section(jsonable(summary)))
 
 
 def scores_step(ctx: AnalysisContext) -> None:
@@ -151,7 +140,6 @@ def reliability_step(ctx: AnalysisContext) -> None:
     low = [c for c, r in out.items() if r["alpha"] is not None and r["alpha"] < 0.7]
     if low:
         ctx.warn(f"construct(s) with Cronbach's α below .70: {', '.join(low)}")
-    ctx.add_section(reliability_section(jsonable(out)))
 
 
 def adequacy_step(ctx: AnalysisContext) -> None:
@@ -175,7 +163,6 @@ def adequacy_step(ctx: AnalysisContext) -> None:
         ctx.warn(warning)
     if k.overall < 0.6:
         ctx.warn(f"KMO = {k.overall:.2f} is below .60: the items share little common variance")
-    ctx.add_section(sampling_adequacy_section(jsonable(out)))
 
 
 def efa_step(ctx: AnalysisContext) -> None:
@@ -220,7 +207,6 @@ def efa_step(ctx: AnalysisContext) -> None:
         "converged": res.converged,
     }
     ctx.results["efa"] = out
-    ctx.add_section(efa_section(jsonable(out)))
 
 
 def cfa_step(ctx: AnalysisContext) -> None:
@@ -232,7 +218,6 @@ def cfa_step(ctx: AnalysisContext) -> None:
         reason = f"the CFA could not be fitted: {exc}"
         ctx.results["cfa"] = {"status": "not run", "reason": reason}
         ctx.warn(reason)
-        ctx.add_section(cfa_section(ctx.results["cfa"]))
         return
     ctx.cfa = res
     fit = res.fit_indices()
@@ -286,7 +271,6 @@ def cfa_step(ctx: AnalysisContext) -> None:
             if len(second.second_order) == len(LEVELS):
                 out["networking_structure"] = _networking_structure(ctx, higher)
     ctx.results["cfa"] = out
-    ctx.add_section(cfa_section(jsonable(out)))
 
 
 def _networking_structure(ctx: AnalysisContext, four_tier: CFAResult) -> dict[str, Any]:
@@ -375,7 +359,6 @@ def validity_step(ctx: AnalysisContext) -> None:
                 + ", ".join(f"{a}–{b}" for a, b in pairs)
             )
     ctx.results["validity"] = out
-    ctx.add_section(validity_section(jsonable(out)))
 
 
 def invariance_step(ctx: AnalysisContext) -> None:
@@ -420,7 +403,6 @@ def invariance_step(ctx: AnalysisContext) -> None:
                     "(ΔCFI < −.010 or ΔRMSEA > .015)"
                 )
     ctx.results["invariance"] = out
-    ctx.add_section(invariance_section(jsonable(out)))
 
 
 def common_method_step(ctx: AnalysisContext) -> None:
@@ -444,7 +426,6 @@ def common_method_step(ctx: AnalysisContext) -> None:
             f"one factor explains {res.first_factor_share:.0%} of the item variance (Harman's "
             "test): common-method variance may be inflating correlations"
         )
-    ctx.add_section(common_method_section(jsonable(out)))
 
 
 def _describe(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:

@@ -53,8 +53,7 @@ from analysis.pipeline.measurement_steps import (
     validity_step,
 )
 from analysis.pipeline.structure_steps import stage_steps
-from analysis.report.html import not_run_section
-from analysis.report.measurement import overview_section, warnings_section
+from analysis.report.registry import Respondents, build_sections
 from analysis.results import SCHEMA_VERSION
 from instrument import Instrument
 
@@ -168,13 +167,13 @@ def run_analysis(
                 incomplete.add(step.name)
     ctx.results["n_respondents"] = len(ctx.analysed)
     ctx.results["warnings"] = list(ctx.warnings)
-    ctx.add_section(overview_section(jsonable(ctx.results)))
-    ctx.add_section(warnings_section(ctx.warnings))
+    results = jsonable(ctx.results)
+    sections = [*build_sections(results, _respondents(ctx)), *ctx.sections]
     if progress:
         progress(n_steps, n_steps, "done")
-    ordered = tuple(sorted(ctx.sections, key=lambda s: s.order))
+    ordered = tuple(sorted(sections, key=lambda s: s.order))
     return AnalysisResult(
-        results=jsonable(ctx.results),
+        results=results,
         assignments=ctx.assignments,
         sections=ordered,
         warnings=tuple(ctx.warnings),
@@ -287,7 +286,6 @@ def _run_step(ctx: AnalysisContext, step: Step, incomplete: set[str]) -> bool:
     if missing:
         reason = f"it needs the {' and '.join(missing)} step, which did not complete"
         ctx.results[step.name] = {"status": "not run", "reason": reason}
-        ctx.add_section(not_run_section(step.name, step.label, reason))
         return False
     try:
         step.run(ctx)
@@ -297,12 +295,25 @@ def _run_step(ctx: AnalysisContext, step: Step, incomplete: set[str]) -> bool:
         reason = f"{type(exc).__name__}: {exc}"
         ctx.results[step.name] = {"status": "failed", "reason": reason}
         ctx.warn(f"The {step.label} step failed ({reason}); the other steps ran without it.")
-        ctx.add_section(not_run_section(step.name, step.label, f"it failed ({reason})"))
         return False
     return True
 
 
 # --------------------------------------------------------------------------- helpers
+def _respondents(ctx: AnalysisContext) -> Respondents:
+    """The analysed respondents' axis scores, quadrants and stages, for the quadrant map."""
+    if ctx.scores is None:
+        return Respondents(seed=ctx.options.seed)
+    rows = ctx.analysed.index
+    stage = ctx.assignments.get("stage_theory")
+    return Respondents(
+        axes=ctx.scores.axes.loc[rows],
+        quadrant=ctx.scores.quadrant.loc[rows],
+        stage=None if stage is None else stage.loc[rows],
+        seed=ctx.options.seed,
+    )
+
+
 def _header(ctx: AnalysisContext) -> dict[str, Any]:
     inst = ctx.instrument
     return {

@@ -45,13 +45,6 @@ from analysis.measurement.scoring import (
     requirement_scores,
     stage_dimensions,
 )
-from analysis.report import html as report
-from analysis.report.structure import (
-    claims_section,
-    quadrants_section,
-    scorecard_section,
-    stages_section,
-)
 from analysis.structure.ordering import guttman_scaling
 from analysis.structure.quadrants import quadrant_summary
 from analysis.structure.stages import CARELESS_FLAGS, assess_stages
@@ -105,7 +98,6 @@ def stages_step(ctx: AnalysisContext) -> None:
             pd.Series(pd.NA, index=ctx.assignments.index, dtype="Int64"),
             "stage_theory",
         )
-        ctx.add_section(report.not_run_section("stages", "Stages", reason))
         return
     index = ctx.scores.levels.index
     analysed = ctx.is_analysed(index)
@@ -131,7 +123,6 @@ def stages_step(ctx: AnalysisContext) -> None:
         _insert_after(
             ctx, "stage_cluster", pd.Series(pd.NA, index=index, dtype="Int64"), "stage_theory"
         )
-        ctx.add_section(report.not_run_section("stages", "Stages", reason))
         return
     out: dict[str, Any] = {
         "status": "ok",
@@ -168,7 +159,6 @@ def stages_step(ctx: AnalysisContext) -> None:
             f"stages: the mixtures were fitted on a random sample of {result.n_fitted:,} of "
             f"{result.n_used:,} respondents (all are assigned a profile)"
         )
-    ctx.add_section(stages_section(_jsonable(out)))
 
 
 def _threshold_evidence(
@@ -362,7 +352,6 @@ def quadrants_step(ctx: AnalysisContext) -> None:
     if not inst.has_quadrant_model:
         reason = "the instrument does not declare a control and an orientation axis"
         ctx.results["quadrants"] = {"status": "not run", "reason": reason}
-        ctx.add_section(report.not_run_section("quadrants", "Quadrants", reason))
         return
     rows = ctx.analysed.index
     items = {
@@ -377,21 +366,10 @@ def quadrants_step(ctx: AnalysisContext) -> None:
         reason = f"the quadrant summary could not be computed: {exc}"
         ctx.warn(reason)
         ctx.results["quadrants"] = {"status": "not run", "reason": reason}
-        ctx.add_section(report.not_run_section("quadrants", "Quadrants", reason))
         return
     c_cut, o_cut = inst.quadrant_cuts()
     out = {"status": "ok", "control_cut": c_cut, "orientation_cut": o_cut, **summary.to_dict()}
     ctx.results["quadrants"] = out
-    stage = ctx.assignments.get("stage_theory")
-    ctx.add_section(
-        quadrants_section(
-            _jsonable(out),
-            axes=ctx.scores.axes.loc[rows],
-            quadrant=ctx.scores.quadrant.loc[rows],
-            stage=None if stage is None else stage.loc[rows],
-            seed=ctx.options.seed,
-        )
-    )
 
 
 def claims_step(ctx: AnalysisContext) -> None:
@@ -405,7 +383,6 @@ def claims_step(ctx: AnalysisContext) -> None:
     )
     out = {claim_id: claim.to_dict() for claim_id, claim in claims.items()}
     ctx.results["claims"] = out
-    ctx.add_section(claims_section(_jsonable(out)))
 
 
 def generalisability_step(ctx: AnalysisContext) -> None:
@@ -413,7 +390,6 @@ def generalisability_step(ctx: AnalysisContext) -> None:
     rows = scorecard(_jsonable(ctx.results))
     out = scorecard_dict(rows)
     ctx.results["generalisability"] = out
-    ctx.add_section(scorecard_section(out, n_respondents=len(ctx.analysed)))
 
 
 # --------------------------------------------------------------------------- helpers
