@@ -194,12 +194,17 @@ def test_validation_page_shows_results_and_offers_downloads(demo: str) -> None:
     assert labels == {
         "Report (HTML)",
         "Results (JSON)",
-        "Clean data (CSV)",
-        "Clean data (SPSS .sav)",
         "lavaan model (R)",
         "Codebook (CSV)",
         "Codebook (Markdown)",
     }
+    # respondent rows never become a download button's /media/ file: the browser saves them
+    clean = next(b for b in at.button if b.label == "Clean data (CSV)")
+    assert not any("<script>" in h.proto.body for h in at.get("html"))
+    clean.click().run()
+    scripts = [h.proto.body for h in at.get("html") if "<script>" in h.proto.body]
+    assert len(scripts) == 1 and "smcap-b2b_clean_data.csv" in scripts[0]
+    assert {b.label for b in at.button} >= {"Clean data (CSV)", "Clean data (SPSS .sav)"}
     assert "400 respondents analysed" in texts(at.caption)
     assert [t.label for t in at.tabs] == [
         "Scorecard",

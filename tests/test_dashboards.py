@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import json
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -409,3 +411,17 @@ def test_reviewer_cross_table_shows_the_agreement(
     assert not (shown.notna() & small & (shown == exact)).to_numpy().any()  # never exact
     old = aggregates.suppress_counts(exact)  # cell-by-cell hiding hid most of the diagonal
     assert sum(pd.isna(old.at[s, s]) for s in STAGES) >= 2
+
+
+def test_browser_download_carries_the_bytes_and_no_text_can_end_the_script() -> None:
+    data = bytes(range(256)) * 3
+    html = dashboards.browser_download_html(
+        data, 'x</script><img src=x onerror=alert(1)>".csv', "text/csv", nonce="n1"
+    )
+    assert html.startswith("<script>") and html.endswith("</script>")
+    assert html.count("</script>") == 1 and "<img" not in html
+    payload = re.search(r'atob\("([A-Za-z0-9+/=]+)"\)', html)
+    assert payload is not None and base64.b64decode(payload.group(1)) == data
+    assert r"x\u003c/script>\u003cimg src=x onerror=alert(1)>\".csv" in html
+    again = dashboards.browser_download_html(data, "a.csv", "text/csv", nonce="n2")
+    assert again != dashboards.browser_download_html(data, "a.csv", "text/csv", nonce="n3")
