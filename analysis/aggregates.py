@@ -264,37 +264,46 @@ def suppress_counts(
     values = counts.to_numpy(dtype=float)
     if (values < 0).any() or not np.allclose(values, np.round(values)):
         raise ValueError("counts must be non-negative whole numbers")
-    hidden = pd.DataFrame(
-        (values > 0) & (values < min_cell), index=counts.index, columns=counts.columns
-    )
+    hidden = (values > 0) & (values < min_cell)
     if hide is not None:
-        hidden |= hide.reindex(index=counts.index, columns=counts.columns, fill_value=False)
+        hidden |= (
+            hide.reindex(index=counts.index, columns=counts.columns, fill_value=False)
+            .to_numpy()
+            .astype(bool)
+        )
     if groups is None:
-        groups = [
-            *([(r, c) for c in counts.columns] for r in counts.index),
-            *([(r, c) for r in counts.index] for c in counts.columns),
-            [(r, c) for r in counts.index for c in counts.columns],
+        n_rows, n_cols = values.shape
+        positions = [
+            *([(r, c) for c in range(n_cols)] for r in range(n_rows)),
+            *([(r, c) for r in range(n_rows)] for c in range(n_cols)),
+            [(r, c) for r in range(n_rows) for c in range(n_cols)],
         ]
+    else:
+        row_at = {label: i for i, label in enumerate(counts.index)}
+        col_at = {label: i for i, label in enumerate(counts.columns)}
+        positions = [[(row_at[r], col_at[c]) for r, c in group] for group in groups]
+    flat = [
+        (np.array([r for r, _ in cells], dtype=int), np.array([c for _, c in cells], dtype=int))
+        for cells in positions
+        if cells
+    ]
     changed = True
     while changed:
         changed = False
-        for group in groups:
-            cells = list(group)
-            n_hidden = sum(bool(hidden.at[r, c]) for r, c in cells)
-            held = sum(counts.at[r, c] for r, c in cells if hidden.at[r, c])
+        for rows, cols in flat:
+            shut = hidden[rows, cols]
+            n_hidden = int(shut.sum())
+            held = values[rows, cols][shut].sum()
             if n_hidden == 0 or (n_hidden > 1 and not 0 < held < min_cell):
                 continue
-            candidates = [
-                (counts.at[r, c], i)
-                for i, (r, c) in enumerate(cells)
-                if not hidden.at[r, c] and counts.at[r, c] > 0
-            ]
-            if candidates:
-                _, i = min(candidates)
-                hidden.at[cells[i]] = True
+            open_ = ~shut & (values[rows, cols] > 0)
+            if open_.any():
+                candidates = np.flatnonzero(open_)
+                k = candidates[np.argmin(values[rows, cols][candidates])]
+                hidden[rows[k], cols[k]] = True
                 changed = True
     out = counts.astype("Int64").copy()
-    return out.mask(hidden)
+    return out.mask(pd.DataFrame(hidden, index=counts.index, columns=counts.columns))
 
 
 def linked_hidden(
