@@ -322,3 +322,50 @@ def test_reviewer_cross_table_keeps_a_strong_diagonal_visible() -> None:
     assert out.at[2, 4] == 5  # 4 firms: rounded, never shown exactly
     hidden = suppress_counts(pd.crosstab(frame["stage_theory"], frame["stage_cluster"]))
     assert pd.isna(hidden.at[2, 2])  # hiding cell by cell lost the diagonal
+
+
+def test_linked_hiding_reaches_profiles_maps_and_agreement() -> None:
+    # sector a: 3 of its 20 firms at stage 2 (and on the map's top-right bin, disagreeing)
+    frame = firms(
+        sector=["a"] * 20 + ["b"] * 30 + ["c"] * 25,
+        stage=[1] * 17 + [2] * 3 + [1] * 20 + [2] * 10 + [1] * 25,
+    )
+    # the other stage source disagrees on every stage-2 firm: 3 in a, 10 in b
+    frame["other_stage"] = frame["stage"].where(frame["stage"] == 1, 3)
+    frame["x"] = np.where(frame["stage"] == 2, 6.5, 1.5)
+    frame["y"] = frame["x"]
+    frame["level"] = np.linspace(2, 6, len(frame))
+    scope = filter_cells(frame, ["sector"])
+    b_only = apply_filters(frame, {"sector": ["b"]}, scope=scope)
+    both = apply_filters(frame, {"sector": ["a", "b"]}, scope=scope)
+
+    def profile(view: pd.DataFrame, use_scope: bool) -> pd.Series:
+        out = stage_profiles(
+            view, stage="stage", levels=["level"], stages=[1, 2], scope=scope if use_scope else None
+        )
+        return out.set_index("stage")["suppressed"]
+
+    assert not profile(b_only, False)[2] and not profile(both, False)[2]  # 10 and 13 firms
+    assert profile(b_only, True)[2] and not profile(both, True)[2]  # b alone: part of a group
+
+    edges = map_edges(1, 7)
+
+    def top_bin(view: pd.DataFrame, use_scope: bool) -> object:
+        shown = binned_map(
+            view["x"], view["y"], x_edges=edges, y_edges=edges, scope=scope if use_scope else None
+        )
+        return shown.counts.at[5, 5]
+
+    assert top_bin(both, False) - top_bin(b_only, False) == 3  # a's hidden 3, by subtraction
+    assert pd.isna(top_bin(b_only, True)) and top_bin(both, True) == 13
+
+    def agreement(view: pd.DataFrame, use_scope: bool) -> object:
+        return stage_agreement_summary(
+            view, theory="stage", data="other_stage", min_cell=5, scope=scope if use_scope else None
+        )
+
+    # 13 of 50 and 10 of 30 disagree: the shares of agreement give a's 3 back by subtraction
+    plain_both, plain_b = agreement(both, False), agreement(b_only, False)
+    assert round(plain_both["n"] * (1 - plain_both["exact"])) == 13
+    assert round(plain_b["n"] * (1 - plain_b["exact"])) == 10
+    assert agreement(both, True) is not None and agreement(b_only, True) is None

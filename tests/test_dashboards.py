@@ -8,6 +8,7 @@ import itertools
 import json
 import re
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -333,7 +334,9 @@ def test_differencing_filter_views_recovers_no_small_cell_of_the_demo_data(
     assert hidden_cells_recovered(frame, options, scope=scope) == []
 
 
-def all_views(options: dict[str, list[str]], columns: tuple[str, ...]):
+def all_views(
+    options: dict[str, list[str]], columns: tuple[str, ...]
+) -> Iterator[dict[str, list[str]]]:
     """Every filter setting over ``columns``: each column unfiltered or any non-empty subset."""
     choices = [
         [
