@@ -116,7 +116,7 @@ def measure(url: str, runs: int) -> tuple[dict[str, float], dict[str, list[float
                 later[title].append(visit(page, title))
         reviewer = browser.new_page(viewport={"width": 1400, "height": 1000})
         first[REVIEWER_PAGE] = log_in(reviewer, url, "review", "Stages and strategies")
-        sectors = ["Manufacturing", "IT and software", "Other"]
+        sectors = ["1–9", "250–999", "1,000 or more"]  # size bands: a filter reviewers have
         for run in range(runs):
             # leave and come back: the survey is the other page a reviewer has
             nav = reviewer.locator('[data-testid="stSidebarNav"]')
@@ -128,7 +128,7 @@ def measure(url: str, runs: int) -> tuple[dict[str, float], dict[str, list[float
             sector = sectors[run % len(sectors)]
 
             def choose(sector: str = sector) -> None:
-                reviewer.get_by_role("combobox", name="Sector").click()
+                reviewer.get_by_role("combobox", name="Size (employees)").click()
                 reviewer.get_by_role("option", name=sector).click()
                 reviewer.keyboard.press("Escape")
                 reviewer.get_by_text("Firms matching the filters").wait_for(timeout=WAIT_MS)

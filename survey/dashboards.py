@@ -7,11 +7,13 @@ return; every number comes from :mod:`analysis`:
 - :func:`analyse` — the full validation (:func:`analysis.pipeline.run_analysis`) of the
   stored responses or of an uploaded file (:func:`read_upload`);
 - :func:`cluster_data` — what the cluster dashboard filters and aggregates;
-- the ``*_bytes`` functions — the downloads.
+- the ``*_bytes`` functions — the downloads; :func:`browser_download_html` hands files with
+  respondent rows to the browser without giving them a URL.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import tempfile
@@ -415,6 +417,50 @@ def lavaan_bytes(analysis: StudyAnalysis) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def browser_download_html(data: bytes, file_name: str, mime: str, *, nonce: str) -> str:
+    """A script that saves ``data`` as ``file_name`` in the browser that runs it.
+
+    Files with respondent rows (the clean data as CSV or ``.sav``, stage assignments) must not
+    get a URL: Streamlit serves ``st.download_button`` data at ``/media/<hash>``, readable
+    by anyone who has the address while the session lasts, with no log-in. This HTML carries
+    the bytes itself (base64) and, run by ``st.html(..., unsafe_allow_javascript=True)``,
+    turns them into a ``Blob`` and saves it: the file travels only over the logged-in
+    session's websocket, and the ``blob:`` URL exists only inside that browser tab.
+
+    Parameters
+    ----------
+    data : bytes
+        The file.
+    file_name : str
+        Name to save it under.
+    mime : str
+        Its media type.
+    nonce : str
+        Different for each request, so that asking again for the same file saves it again.
+
+    Returns
+    -------
+    str
+        A ``<script>`` element; file name and type are JSON string literals, with ``<``
+        escaped so that no text can close the script.
+    """
+
+    def literal(text: str) -> str:
+        return json.dumps(text).replace("<", "\\u003c")
+
+    payload = base64.b64encode(data).decode("ascii")
+    return (
+        f"<script>(() => {{ const request = {literal(nonce)};"
+        f"const bytes = Uint8Array.from(atob({literal(payload)}), (c) => c.charCodeAt(0));"
+        f"const url = URL.createObjectURL(new Blob([bytes], {{type: {literal(mime)}}}));"
+        "const link = document.createElement('a');"
+        f"link.href = url; link.download = {literal(file_name)}; link.style.display = 'none';"
+        "document.body.appendChild(link); link.click(); link.remove();"
+        "setTimeout(() => URL.revokeObjectURL(url), 60000);"
+        "})();</script>"
+    )
+
+
 #: Characters that end a line for R or for an editor (CR, LF, other controls, U+2028/2029).
 _LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 
@@ -547,6 +593,7 @@ __all__ = [
     "ResponsesError",
     "StudyAnalysis",
     "analyse",
+    "browser_download_html",
     "clean_csv_bytes",
     "clean_sav_bytes",
     "cluster_data",

@@ -15,8 +15,12 @@ from analysis.structure.aggregates import (
     binned_map,
     category_counts,
     count_table,
+    filter_cells,
     jitter,
+    linked_hidden,
     map_edges,
+    round_counts,
+    rounding_hides_small_counts,
     stage_agreement_summary,
     stage_profiles,
     suppress_counts,
@@ -209,3 +213,150 @@ def test_grid_shares_are_hidden_where_they_reveal_a_small_count() -> None:
     assert out[0]["ari"] == 0.7
     assert out[1]["shares"] == grid[1]["shares"]
     assert grid[0]["shares"]["3"] == 0.02  # the input is not modified
+
+
+# --------------------------------------------------------------------------- differencing
+def firms(**columns: list) -> pd.DataFrame:
+    return pd.DataFrame(columns)
+
+
+def test_filter_cells_keep_only_filters_whose_combinations_are_large() -> None:
+    # a × x holds 3 firms: sector and size may not be combined; size has more cells
+    frame = firms(
+        sector=["a"] * 13 + ["b"] * 20,
+        size=["x"] * 3 + ["y"] * 10 + ["x"] * 6 + ["y"] * 6 + ["z"] * 8,
+    )
+    scope = filter_cells(frame, ["sector", "size"])
+    assert scope.columns == ("size",)
+    assert scope.cells.groupby(frame["size"]).nunique().eq(1).all()
+    assert apply_filters(frame, {"size": ["x"]}, scope=scope).shape[0] == 9
+    with pytest.raises(ValueError, match=r"filters: \['sector'\] cannot be combined"):
+        apply_filters(frame, {"sector": ["a"], "size": ["x"]}, scope=scope)
+    assert apply_filters(frame, {"sector": []}, scope=scope).shape[0] == 33  # unused: fine
+    # with stage counts required large too, no filter is left
+    frame["stage"] = [1] * 12 + [2] + [1] * 20
+    assert filter_cells(frame, ["sector", "size"], by=["stage"]).columns == ()
+    with pytest.raises(ValueError, match=r"columns: unknown column\(s\) \['country'\]"):
+        filter_cells(frame, ["country"])
+
+
+def test_views_must_be_unions_of_filter_cells() -> None:
+    frame = firms(size=["x"] * 6 + ["y"] * 6)
+    scope = filter_cells(frame, ["size"])
+    with pytest.raises(ValueError, match="not a union of the reviewer's filter cells"):
+        scope.view_cells(frame.index[:3])
+
+
+def test_linked_hiding_leaves_no_difference_of_views_small() -> None:
+    # three sectors; sector a has 3 firms in stage 2, which its own view hides
+    frame = firms(
+        sector=["a"] * 20 + ["b"] * 30 + ["c"] * 25,
+        stage=[1] * 17 + [2] * 3 + [1] * 20 + [2] * 10 + [1] * 25,
+    )
+    scope = filter_cells(frame, ["sector"])
+
+    def stage_two(sectors: list[str], use_scope: bool) -> object:
+        view = apply_filters(frame, {"sector": sectors}, scope=scope)
+        counts = category_counts(view["stage"], [1, 2], scope=scope if use_scope else None)
+        return counts[2]
+
+    # without the link, a∪b minus b gives a's hidden 3 back
+    assert pd.isna(stage_two(["a"], False))
+    assert stage_two(["a", "b"], False) - stage_two(["b"], False) == 3
+    # with it, the sector-by-stage table hides a's 3 and b's 10 (13 firms together); a view
+    # that holds part of that group withholds its count, one that holds all of it or none
+    # shows it: differences only ever add up whole groups
+    hidden = linked_hidden(frame["stage"], frame.index, [1, 2], scope=scope)
+    assert not hidden.any()  # all firms hold the whole group
+    assert pd.isna(stage_two(["a"], True)) and pd.isna(stage_two(["b"], True))
+    assert stage_two(["a", "b"], True) == stage_two([], True) == 13
+    assert stage_two(["c"], True) == 0  # holds none of the group
+    assert pd.isna(stage_two(["b", "c"], True))
+
+
+def test_suppression_hides_more_when_hidden_cells_hold_few_firms_together() -> None:
+    table = pd.DataFrame({"a": [1, 40], "b": [2, 30], "c": [30, 50]})
+    out = suppress_counts(table)
+    # 1 + 2 = 3 firms hidden in row 0 would be its total minus 30: so 30 is hidden too
+    assert out.loc[0].isna().all()
+
+
+def test_rounding_shows_multiples_of_five_and_never_zero_for_firms() -> None:
+    table = pd.DataFrame({"a": [0, 1, 2, 7, 8, 12, 13, 133]})
+    assert round_counts(table)["a"].tolist() == [0, 5, 5, 5, 10, 10, 15, 135]
+
+
+def test_rounding_is_refused_where_totals_would_pin_a_small_count() -> None:
+    # row totals 9 and 40: 8 → 10 (8–12) and 1 → 5 (1–7) add up to 9 only as 8 + 1
+    table = pd.DataFrame({"x": [8, 20], "y": [1, 20]})
+    assert not rounding_hides_small_counts(table, round_counts(table))
+    out = count_table(
+        firms(r=[0] * 9 + [1] * 40, c=["x"] * 8 + ["y"] + ["x"] * 20 + ["y"] * 20),
+        "r",
+        "c",
+        row_values=[0, 1],
+        column_values=["x", "y"],
+    )
+    assert pd.isna(out.at[0, "y"]) and pd.isna(out.at[0, "x"])  # suppressed instead
+    safe = pd.DataFrame({"x": [30, 4], "y": [3, 40]})
+    assert rounding_hides_small_counts(safe, round_counts(safe))
+
+
+def test_reviewer_cross_table_keeps_a_strong_diagonal_visible() -> None:
+    theory = [1] * 119 + [1] * 23 + [1] * 5 + [2] * 89 + [2] * 27 + [2] * 4 + [3] * 59 + [3] * 10
+    data = [1] * 119 + [2] * 23 + [3] * 5 + [2] * 89 + [3] * 27 + [4] * 4 + [3] * 59 + [4] * 10
+    frame = firms(stage_theory=theory + [4] * 41, stage_cluster=data + [4] * 41)
+    out = count_table(
+        frame, "stage_theory", "stage_cluster", row_values=[1, 2, 3, 4], column_values=[1, 2, 3, 4]
+    )
+    assert [out.at[s, s] for s in (1, 2, 3, 4)] == [120, 90, 60, 40]
+    assert out.at[2, 4] == 5  # 4 firms: rounded, never shown exactly
+    hidden = suppress_counts(pd.crosstab(frame["stage_theory"], frame["stage_cluster"]))
+    assert pd.isna(hidden.at[2, 2])  # hiding cell by cell lost the diagonal
+
+
+def test_linked_hiding_reaches_profiles_maps_and_agreement() -> None:
+    # sector a: 3 of its 20 firms at stage 2 (and on the map's top-right bin, disagreeing)
+    frame = firms(
+        sector=["a"] * 20 + ["b"] * 30 + ["c"] * 25,
+        stage=[1] * 17 + [2] * 3 + [1] * 20 + [2] * 10 + [1] * 25,
+    )
+    # the other stage source disagrees on every stage-2 firm: 3 in a, 10 in b
+    frame["other_stage"] = frame["stage"].where(frame["stage"] == 1, 3)
+    frame["x"] = np.where(frame["stage"] == 2, 6.5, 1.5)
+    frame["y"] = frame["x"]
+    frame["level"] = np.linspace(2, 6, len(frame))
+    scope = filter_cells(frame, ["sector"])
+    b_only = apply_filters(frame, {"sector": ["b"]}, scope=scope)
+    both = apply_filters(frame, {"sector": ["a", "b"]}, scope=scope)
+
+    def profile(view: pd.DataFrame, use_scope: bool) -> pd.Series:
+        out = stage_profiles(
+            view, stage="stage", levels=["level"], stages=[1, 2], scope=scope if use_scope else None
+        )
+        return out.set_index("stage")["suppressed"]
+
+    assert not profile(b_only, False)[2] and not profile(both, False)[2]  # 10 and 13 firms
+    assert profile(b_only, True)[2] and not profile(both, True)[2]  # b alone: part of a group
+
+    edges = map_edges(1, 7)
+
+    def top_bin(view: pd.DataFrame, use_scope: bool) -> object:
+        shown = binned_map(
+            view["x"], view["y"], x_edges=edges, y_edges=edges, scope=scope if use_scope else None
+        )
+        return shown.counts.at[5, 5]
+
+    assert top_bin(both, False) - top_bin(b_only, False) == 3  # a's hidden 3, by subtraction
+    assert pd.isna(top_bin(b_only, True)) and top_bin(both, True) == 13
+
+    def agreement(view: pd.DataFrame, use_scope: bool) -> object:
+        return stage_agreement_summary(
+            view, theory="stage", data="other_stage", min_cell=5, scope=scope if use_scope else None
+        )
+
+    # 13 of 50 and 10 of 30 disagree: the shares of agreement give a's 3 back by subtraction
+    plain_both, plain_b = agreement(both, False), agreement(b_only, False)
+    assert round(plain_both["n"] * (1 - plain_both["exact"])) == 13
+    assert round(plain_b["n"] * (1 - plain_b["exact"])) == 10
+    assert agreement(both, True) is not None and agreement(b_only, True) is None

@@ -3,6 +3,8 @@ error: no traceback, and nothing stored changes."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,12 +15,14 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine, text
 
 from analysis.cli.smcap import main
-from instrument import DEFAULT_INSTRUMENT, load_instrument
+from analysis.data.responses import validate_responses
+from instrument import DEFAULT_INSTRUMENT, load_instrument, parse_instrument
 from survey import dashboards, flow
 from survey.auth import User, attempt_login
 from survey.config import Settings
 from survey.questionnaire import Questionnaire
 from tests.conftest import MINIMAL_YAML
+from tests.csv_support import HOSTILE_TEXT, assert_csv_safe
 
 ITEMS = ["e1", "e2", "e3", "c1", "c2", "c3"]
 PASSWORD = "a long test passphrase"
@@ -211,3 +215,57 @@ def test_odd_log_in_input_is_refused_plainly(
     result = attempt_login(survey_engine, users, name, password)
     assert not result.ok and result.message.startswith(expected)
     assert counts(survey_engine) == before
+
+
+# --------------------------------------------------------------------------- files written
+def hostile_ids(n: int = 60) -> pd.DataFrame:
+    frame = responses(n).astype(object)
+    for i, hostile in enumerate(HOSTILE_TEXT):
+        frame.loc[i, "respondent_id"] = f"{hostile} {i}"
+    return frame
+
+
+def test_respondent_ids_are_not_stripped_into_formulas() -> None:
+    frame = hostile_ids()
+    frame.loc[10, "respondent_id"] = "  r11  "  # blanks around a plain id still go
+    validated = validate_responses(
+        frame,
+        parse_instrument(MINIMAL_YAML, source="mini.yaml"),
+        source="ids.csv",
+        id_column="respondent_id",
+    )
+    ids = list(validated.data.index)
+    assert ids[3] == " =1+1 3" and ids[4] == "\t=1+1 4"  # as given, not "=1+1 3"
+    assert ids[10] == "r11"
+
+
+def test_analyze_writes_assignments_that_read_back_row_for_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "mini.yaml").write_text(MINIMAL_YAML)
+    (tmp_path / "responses.csv").write_bytes(csv_of(hostile_ids()))
+    args = ["analyze", "--instrument", str(tmp_path / "mini.yaml")]
+    args += ["--responses", str(tmp_path / "responses.csv"), "--out", str(tmp_path / "out")]
+    code = main(args)
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    rows = assert_csv_safe((tmp_path / "out" / "assignments.csv").read_bytes(), n_rows=60)
+    ids = [row[0] for row in rows[1:]]
+    assert ids[0] == "ok\r=cmd|' /C calc'!A0 0"  # a bare CR stays inside its quoted cell
+    assert ids[3] == "' =1+1 3" and ids[5] == '\'=HYPERLINK("http://x") 5'
+
+
+def test_rating_sheet_with_line_breaks_in_item_text_reads_back_row_for_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    yaml = MINIMAL_YAML.replace("I start conversations.", "ok\\r=cmd|' /C calc'!A0")
+    (tmp_path / "mini.yaml").write_text(yaml)
+    out = tmp_path / "sheet.csv"
+    assert main(["instrument", "rating-sheet", str(tmp_path / "mini.yaml"), "--out", str(out)]) == 0
+    capsys.readouterr()
+    data = out.read_bytes()
+    with out.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    assert len(rows) == len(pd.read_csv(io.BytesIO(data), header=None, dtype=str))
+    assert_csv_safe(data, n_rows=len(rows), header=False)
+    assert any("ok\r=cmd|' /C calc'!A0" in row for row in rows)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import io
+import itertools
 import json
+import re
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from sqlalchemy import Engine
 from analysis.data.responses import validate_responses
 from analysis.data.simulate import simulate
 from analysis.pipeline import default_steps, run_analysis
+from analysis.structure import aggregates
 from instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument
 from instrument.codebook import codebook
 from survey import dashboards, flow, store
@@ -222,3 +227,204 @@ def test_downloads_keep_dont_know_apart_from_skipped(
     script = dashboards.lavaan_bytes(analysis).decode()
     recode = "data[data == 99] <- NA  # Don't know / not applicable"
     assert recode in script and script.index(recode) < script.index("reverse <-")
+
+
+# --------------------------------------------------------------------------- reviewer differencing
+STAGES = [1, 2, 3, 4]
+
+
+def reviewer_view(
+    frame: pd.DataFrame, filters: dict[str, list[str]], scope: aggregates.FilterCells | None
+) -> dict[str, object] | None:
+    """What the reviewer's page shows for ``filters``: firms, and firms per stage (both stage
+    sources), through the functions the page calls; None when the page refuses the filters
+    or says "fewer than 5"."""
+    try:
+        subset = aggregates.apply_filters(frame, filters, scope=scope)
+    except ValueError:
+        return None
+    if len(subset) < aggregates.MIN_CELL:
+        return None
+    shown: dict[str, object] = {"n": len(subset)}
+    for column in ("stage_cluster", "stage_theory"):
+        counts = aggregates.category_counts(subset[column], STAGES, scope=scope)
+        for stage in STAGES:
+            value = counts[stage]
+            shown[f"{column}={stage}"] = None if pd.isna(value) else int(value)
+    return shown
+
+
+def combine(views: list[tuple[int, dict[str, object] | None]]) -> dict[str, int]:
+    """Signed sum of views, number by number; a number hidden in any view drops out."""
+    if any(view is None for _, view in views):
+        return {}
+    out = {}
+    for key in views[0][1]:
+        values = [view[key] for _, view in views]
+        if all(v is not None for v in values):
+            out[key] = sum(sign * v for (sign, _), v in zip(views, values, strict=True))
+    return out
+
+
+def truth(frame: pd.DataFrame) -> dict[str, int]:
+    out = {"n": len(frame)}
+    for column in ("stage_cluster", "stage_theory"):
+        for stage in STAGES:
+            out[f"{column}={stage}"] = int((frame[column] == stage).sum())
+    return out
+
+
+def hidden_cells_recovered(
+    frame: pd.DataFrame, options: dict[str, list[str]], scope: aggregates.FilterCells | None
+) -> list[tuple[str, str, str, str, dict[str, int]]]:
+    """Mount the audit's attack on every two-filter cell of 1 to 4 firms: subtract allowed
+    views (a filter, the same filter without one value of another, and the complements) and
+    list the cells whose size and stage counts come out exactly."""
+    recovered = []
+    for (d1, values1), (d2, values2) in itertools.combinations(options.items(), 2):
+        for v1, v2 in itertools.product(values1, values2):
+            cell = frame[(frame[d1] == v1) & (frame[d2] == v2)]
+            if not 0 < len(cell) < aggregates.MIN_CELL:
+                continue
+            not1 = [v for v in values1 if v != v1]
+            not2 = [v for v in values2 if v != v2]
+
+            def view(filters: dict[str, list[str]]) -> dict[str, object] | None:
+                return reviewer_view(frame, filters, scope)
+
+            attempts = [
+                [(1, view({d1: [v1]})), (-1, view({d1: [v1], d2: not2}))],
+                [(1, view({d2: [v2]})), (-1, view({d2: [v2], d1: not1}))],
+                [
+                    (1, view({})),
+                    (-1, view({d1: not1})),
+                    (-1, view({d2: not2})),
+                    (1, view({d1: not1, d2: not2})),
+                ],
+            ]
+            want = truth(cell)
+            for attempt in attempts:
+                got = combine(attempt)
+                if got.get("n") == want["n"] and any(
+                    got.get(k) == v for k, v in want.items() if k != "n" and v
+                ):
+                    recovered.append((d1, v1, d2, v2, got))
+    return recovered
+
+
+@pytest.fixture(scope="module")
+def cluster_frame(demo_analysis: StudyAnalysis) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    data = dashboards.cluster_data(demo_analysis)
+    options = {f.column: [value for value, _ in f.options] for f in data.filters}
+    return data.respondents, options
+
+
+def reviewer_scope(frame: pd.DataFrame, options: dict[str, list[str]]) -> aggregates.FilterCells:
+    return aggregates.filter_cells(frame, list(options), by=["stage_theory", "stage_cluster"])
+
+
+def test_differencing_filter_views_recovers_no_small_cell_of_the_demo_data(
+    cluster_frame: tuple[pd.DataFrame, dict[str, list[str]]],
+) -> None:
+    frame, options = cluster_frame
+    unprotected = hidden_cells_recovered(frame, options, scope=None)
+    assert len(unprotected) >= 20  # the audit's attack works on cell-by-cell suppression
+    scope = reviewer_scope(frame, options)
+    assert 1 <= len(scope.columns) < len(options)
+    assert hidden_cells_recovered(frame, options, scope=scope) == []
+
+
+def all_views(
+    options: dict[str, list[str]], columns: tuple[str, ...]
+) -> Iterator[dict[str, list[str]]]:
+    """Every filter setting over ``columns``: each column unfiltered or any non-empty subset."""
+    choices = [
+        [
+            [],
+            *(
+                list(c)
+                for k in range(1, len(options[col]))
+                for c in itertools.combinations(options[col], k)
+            ),
+        ]
+        for col in columns
+    ]
+    for picked in itertools.product(*choices):
+        yield dict(zip(columns, picked, strict=True))
+
+
+def small_differences(
+    frame: pd.DataFrame,
+    options: dict[str, list[str]],
+    columns: tuple[str, ...],
+    scope: aggregates.FilterCells | None,
+) -> list[tuple[str, int]]:
+    """Subtract every allowed view over ``columns`` from every view holding it: the numbers
+    that come out between 1 and 4."""
+    views = []
+    for filters in all_views(options, columns):
+        rows = frozenset(aggregates.apply_filters(frame, filters).index)
+        views.append((rows, reviewer_view(frame, filters, scope)))
+    small = []
+    for (rows_a, a), (rows_b, b) in itertools.permutations(views, 2):
+        if rows_b < rows_a:
+            for key, value in combine([(1, a), (-1, b)]).items():
+                if 0 < value < aggregates.MIN_CELL:
+                    small.append((key, value))
+    return small
+
+
+def test_no_pair_of_allowed_views_differs_by_a_small_count(
+    cluster_frame: tuple[pd.DataFrame, dict[str, list[str]]],
+) -> None:
+    frame, options = cluster_frame
+    scope = reviewer_scope(frame, options)
+    assert small_differences(frame, options, scope.columns, scope) == []
+    # Filtering by sector alone: every sector holds ≥ 5 firms, but some hold 1 to 4 of a
+    # stage. Cell-by-cell suppression hides those in the sector's own view, and subtracting
+    # two views gives them back; the linked rule withholds them wherever they would.
+    by_sector = aggregates.filter_cells(frame, ["sector"])
+    assert by_sector.columns == ("sector",)
+    assert small_differences(frame, options, ("sector",), scope=None)
+    assert small_differences(frame, options, ("sector",), scope=by_sector) == []
+
+
+def test_reviewer_cross_table_shows_the_agreement(
+    cluster_frame: tuple[pd.DataFrame, dict[str, list[str]]],
+) -> None:
+    frame, options = cluster_frame
+    scope = reviewer_scope(frame, options)
+    shown = aggregates.count_table(
+        frame,
+        "stage_theory",
+        "stage_cluster",
+        row_values=STAGES,
+        column_values=STAGES,
+        scope=scope,
+    )
+    exact = pd.crosstab(frame["stage_theory"], frame["stage_cluster"]).reindex(
+        index=STAGES, columns=STAGES, fill_value=0
+    )
+    for stage in STAGES:
+        assert exact.at[stage, stage] >= 40
+        assert shown.at[stage, stage] % 5 == 0
+        assert abs(shown.at[stage, stage] - exact.at[stage, stage]) <= 2
+    small = (exact > 0) & (exact < aggregates.MIN_CELL)
+    assert small.to_numpy().any()
+    assert not (shown.notna() & small & (shown == exact)).to_numpy().any()  # never exact
+    old = aggregates.suppress_counts(exact)  # cell-by-cell hiding hid most of the diagonal
+    assert sum(pd.isna(old.at[s, s]) for s in STAGES) >= 2
+
+
+def test_browser_download_carries_the_bytes_and_no_text_can_end_the_script() -> None:
+    data = bytes(range(256)) * 3
+    html = dashboards.browser_download_html(
+        data, 'x</script><img src=x onerror=alert(1)>".csv', "text/csv", nonce="n1"
+    )
+    assert html.startswith("<script>") and html.endswith("</script>")
+    assert html.count("</script>") == 1 and "<img" not in html
+    payload = re.search(r'atob\("([A-Za-z0-9+/=]+)"\)', html)
+    assert payload is not None and base64.b64decode(payload.group(1)) == data
+    assert r"x\u003c/script>\u003cimg src=x onerror=alert(1)>\".csv" in html
+    again = dashboards.browser_download_html(data, "a.csv", "text/csv", nonce="n2")
+    assert again != dashboards.browser_download_html(data, "a.csv", "text/csv", nonce="n3")

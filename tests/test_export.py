@@ -100,7 +100,7 @@ def test_assignments_csv_reads_back_row_for_row(
     rows = assert_csv_safe(paths["assignments"].read_bytes(), n_rows=120)
     ids = [row[0] for row in rows[1:]]
     assert ids[0] == "ok\r=cmd|' /C calc'!A0 0"  # the line break is quoted, not a new row
-    assert ids[3] == "'=1+1 3"  # the id check strips the blank, the writer neutralises
+    assert ids[3] == "' =1+1 3"  # the id keeps its blank; the writer neutralises it anyway
 
 
 def test_codebook_csv_of_the_cli_reads_back_row_for_row(

@@ -5,14 +5,20 @@ resubmission of the first page on the way), all starting together behind a barri
 the database must hold 50 completed responses with every answer exactly once — no lost
 answers, no duplicates, no "database is locked". Runs on SQLite, and on a fresh PostgreSQL
 schema when ``SMCAP_TEST_DATABASE_URL`` is set.
+
+A second test submits one respondent's page from 16 threads at once: the row lock (``BEGIN
+IMMEDIATE`` on SQLite, ``SELECT … FOR UPDATE`` on PostgreSQL) must let only one of them count the
+page's time.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import queue
+import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -144,3 +150,47 @@ def test_fifty_concurrent_writers_lose_and_duplicate_nothing(
     first, second = questionnaire.page_ids[:2]
     for _, rid, _, _ in results:
         assert visits[(rid, first)] == 2 and visits[(rid, second)] == 2
+
+
+N_DOUBLE_SUBMITS = 16
+
+
+def test_the_same_page_submitted_at_once_counts_its_time_once(
+    survey_db_url: str, survey_engine: Engine
+) -> None:
+    """16 threads submit one respondent's first page together (a double-clicked Next, many
+    tabs): exactly one of them moves the respondent on, so the page's time and visit count
+    are stored once. Without the row lock every submission that read the respondent before
+    the first committed would add its own timing."""
+    questionnaire = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
+    respondent, _token = flow.start(survey_engine, questionnaire)
+    first, second = questionnaire.page_ids[:2]
+    plan = plan_answers(questionnaire, seed=7)
+    raw = {k: plan[k] for k in questionnaire.question_ids(first)}
+    engine = make_engine(survey_db_url, pool_size=N_DOUBLE_SUBMITS, max_overflow=0)
+    barrier = threading.Barrier(N_DOUBLE_SUBMITS)
+
+    def submit_once() -> str | None:
+        barrier.wait(BARRIER_TIMEOUT)
+        out = flow.submit(engine, questionnaire, respondent, first, raw, action="next")
+        return out.respondent.current_page
+
+    try:
+        with ThreadPoolExecutor(N_DOUBLE_SUBMITS) as pool:
+            pages = list(pool.map(lambda _: submit_once(), range(N_DOUBLE_SUBMITS)))
+    finally:
+        engine.dispose()
+
+    assert pages == [second] * N_DOUBLE_SUBMITS
+    with survey_engine.connect() as conn:
+        timings = conn.execute(
+            text("SELECT page_id, visits, seconds FROM page_timings WHERE respondent_id = :r"),
+            {"r": respondent.id},
+        ).all()
+        state = conn.execute(
+            text("SELECT current_page, page_shown_at FROM respondents WHERE id = :r"),
+            {"r": respondent.id},
+        ).one()
+    assert [(page, visits) for page, visits, _ in timings] == [(first, 1)]
+    assert state.current_page == second
+    assert timings[0].seconds >= 0

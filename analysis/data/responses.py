@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.data.export import FORMULA_PREFIXES
 from instrument import DontKnow, Instrument
 
 #: The id column used when none is named.
@@ -548,9 +549,16 @@ def _respondent_ids(
 
 
 def _id_text(value: object) -> str:
+    """A respondent id as text: blanks around it dropped, unless that would make it a formula.
+
+    ``" =1+1"`` stays as given: stripped, it would start with ``=`` and a spreadsheet opening
+    any file that holds the id could run it.
+    """
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    text = str(value)
+    stripped = text.strip()
+    return text if stripped.startswith(FORMULA_PREFIXES) else stripped
 
 
 def _analysed_instrument(

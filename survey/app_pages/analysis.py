@@ -5,6 +5,8 @@ downloads: the HTML report, results.json, the clean data (formula-safe CSV and l
 file), the codebook and an R script with the CFA's lavaan syntax.
 """
 
+import secrets
+
 import pandas as pd
 import streamlit as st
 
@@ -114,20 +116,28 @@ if analysis.result.warnings:
 
 # --------------------------------------------------------------------------- downloads
 st.subheader("Downloads")
+# Files with respondent rows (private) never get a /media/ URL, which anyone could read without
+# logging in while the session lasts: their bytes come over this session's websocket instead.
+requested = None
 with st.container(horizontal=True):
     files = (
-        ("Report (HTML)", "report.html", "text/html", dashboards.report_bytes),
-        ("Results (JSON)", "results.json", "application/json", dashboards.results_bytes),
-        ("Clean data (CSV)", "clean_data.csv", "text/csv", dashboards.clean_csv_bytes),
+        ("Report (HTML)", "report.html", "text/html", dashboards.report_bytes, False),
+        ("Results (JSON)", "results.json", "application/json", dashboards.results_bytes, False),
+        ("Clean data (CSV)", "clean_data.csv", "text/csv", dashboards.clean_csv_bytes, True),
         (
             "Clean data (SPSS .sav)",
             "clean_data.sav",
             "application/x-spss-sav",
             dashboards.clean_sav_bytes,
+            True,
         ),
-        ("lavaan model (R)", "cfa_lavaan.R", "text/plain", dashboards.lavaan_bytes),
+        ("lavaan model (R)", "cfa_lavaan.R", "text/plain", dashboards.lavaan_bytes, False),
     )
-    for label, suffix, mime, make in files:
+    for label, suffix, mime, make, private in files:
+        if private:
+            if st.button(label, icon=":material/download:", key=f"download-{suffix}"):
+                requested = (suffix, mime, make)
+            continue
         st.download_button(
             label,
             data=lambda make=make: make(analysis),
@@ -152,6 +162,17 @@ with st.container(horizontal=True):
         mime="text/markdown",
         on_click="ignore",
         icon=":material/download:",
+    )
+if requested is not None:
+    suffix, mime, make = requested
+    st.html(
+        dashboards.browser_download_html(
+            make(analysis),
+            dashboards.download_name(analysis, suffix),
+            mime,
+            nonce=secrets.token_hex(8),
+        ),
+        unsafe_allow_javascript=True,
     )
 
 # --------------------------------------------------------------------------- results

@@ -17,6 +17,7 @@ from analysis.structure.aggregates import (
     binned_map,
     category_counts,
     count_table,
+    filter_cells,
     jitter,
     map_edges,
     stage_agreement_summary,
@@ -45,17 +46,34 @@ except ResponsesError as exc:
     st.stop()
 
 # --------------------------------------------------------------------------- filters
+# Reviewers filter only by the filters whose every combination holds ≥ 5 firms (and ≥ 5 or
+# no firms per stage): comparing views can then never single out fewer (see aggregates).
+scope = (
+    filter_cells(
+        data.respondents,
+        [f.column for f in data.filters],
+        by=[c for c in ("stage_theory", "stage_cluster") if c in data.respondents.columns],
+    )
+    if reviewer
+    else None
+)
 choices = {}
 with st.container(horizontal=True):
     for f in data.filters:
         labels = dict(f.options)
-        choices[f.column] = st.multiselect(
+        allowed = scope is None or f.column in scope.columns
+        chosen = st.multiselect(
             f.label,
             [value for value, _ in f.options],
             format_func=labels.__getitem__,
-            placeholder="All",
+            placeholder="All" if allowed else "All (not available to reviewers)",
+            disabled=not allowed,
+            help=None
+            if allowed
+            else "Combined with the other filters this one would single out fewer than 5 firms.",
             key=f"filter-{f.column}",
         )
+        choices[f.column] = chosen if allowed else []
 stage_sources = {
     "stage_cluster": "Data-driven profiles",
     "stage_theory": "The theory's stage rule",
@@ -72,7 +90,7 @@ stage_column = st.radio(
     horizontal=True,
     key="stage-source",
 )
-subset = apply_filters(data.respondents, choices)
+subset = apply_filters(data.respondents, choices, scope=scope)
 n = len(subset)
 filtered = any(choices.values())
 
@@ -92,19 +110,21 @@ else:
     if reviewer:
         st.caption(
             "Aggregates only: counts below 5 firms, and the counts that would reveal them, "
-            "are shown as 'hidden'."
+            "are shown as 'hidden'; the cross-tables are rounded to multiples of 5."
         )
     stage_name = stage_sources[stage_column]
     left, right = st.columns(2)
     with left:
-        sizes = category_counts(subset[stage_column], [1, 2, 3, 4], min_cell=min_cell)
+        sizes = category_counts(subset[stage_column], [1, 2, 3, 4], min_cell=min_cell, scope=scope)
         st.plotly_chart(
             charts.stage_sizes_figure(sizes, title=f"Firms per stage ({stage_name.lower()})"),
             key="sizes",
         )
     with right:
         levels = [f"level_{lv}" for lv in LEVELS if f"level_{lv}" in subset.columns]
-        profiles = stage_profiles(subset, stage=stage_column, levels=levels, min_cell=min_cell)
+        profiles = stage_profiles(
+            subset, stage=stage_column, levels=levels, min_cell=min_cell, scope=scope
+        )
         profiles["level"] = profiles["level"].str.removeprefix("level_")
         st.plotly_chart(
             charts.profiles_figure(
@@ -125,6 +145,7 @@ else:
                 x_cut=o_cut,
                 y_cut=c_cut,
                 min_cell=min_cell,
+                scope=scope,
             )
             figure = charts.quadrant_density_figure(
                 binned, cuts=data.quadrant_cuts, scale=data.scale
@@ -146,14 +167,18 @@ else:
             )
         if "stage_status" in subset.columns:
             outside = category_counts(
-                subset["stage_status"].astype("string").fillna("unclassified"),
+                subset["stage_status"],
                 ["classified", "non_cumulative", "unclassified"],
                 min_cell=min_cell,
+                missing="unclassified",
+                scope=scope,
             )
             mixed = category_counts(
-                subset["quadrant"].astype("string").fillna("none"),
+                subset["quadrant"],
                 [*QUADRANTS, "mixed", "none"],
                 min_cell=min_cell,
+                missing="none",
+                scope=scope,
             )
 
             def shown(value: object) -> str:
@@ -173,6 +198,7 @@ else:
             row_values=[1, 2, 3, 4],
             column_values=list(QUADRANTS),
             min_cell=min_cell,
+            scope=scope,
         )
         st.plotly_chart(
             charts.count_heatmap(
@@ -192,7 +218,7 @@ else:
     else:
         left, right = st.columns([1, 1])
         with left:
-            agreement = stage_agreement_summary(subset, min_cell=min_cell)
+            agreement = stage_agreement_summary(subset, min_cell=min_cell, scope=scope)
             if agreement is None:
                 st.caption(
                     "Agreement figures are not shown for this selection: they would reveal how "
@@ -216,6 +242,7 @@ else:
                 row_values=[1, 2, 3, 4],
                 column_values=[1, 2, 3, 4],
                 min_cell=min_cell,
+                scope=scope,
             )
             st.plotly_chart(
                 charts.count_heatmap(
