@@ -164,6 +164,9 @@ FIT_CUTOFFS: tuple[tuple[str, float, float, bool], ...] = (
 RESPONDENTS_PER_PARAMETER: int = 5
 #: The smallest sample a CFA is ever run on (Anderson & Gerbing, 1984).
 MIN_CFA_RESPONDENTS: int = 50
+#: Share of respondents a CFA may lose to listwise deletion before a warning (a house rule,
+#: not a published cut-off: beyond it the complete cases may no longer represent the sample).
+MAX_LISTWISE_SHARE: float = 0.20
 
 # --------------------------------------------------------------------------- reliability
 #: Cronbach's α (or ω) at or above which reliability is good (George & Mallery, 2003).
@@ -295,9 +298,9 @@ HTMT_DISTINCT: float = HTMT_STRICT
 
 # --------------------------------------------------------------------------- claims
 #: Correlations inside ±EQUIVALENCE_BOUND count as "no meaningful relation" (Cohen's, 1988,
-#: "small" effect is r = .10).
+#: "small" effect is r = .10, so a relation certainly smaller than that is negligible).
 EQUIVALENCE_BOUND: float = 0.10
-#: Fewest complete cases a claim is tested on.
+#: Fewest respondents with both variables for a claim to be tested.
 MIN_N: int = 30
 
 # --------------------------------------------------------------------------- data quality
@@ -474,7 +477,9 @@ def harman_flag(first_factor_share: float) -> bool:
 
 
 def h_band(h: float) -> str:
-    """Mokken's band for Loevinger's H (:data:`H_BANDS`)."""
+    """Mokken's band for Loevinger's H (:data:`H_BANDS`; NaN → ``not scalable``)."""
+    if math.isnan(h):
+        return "not scalable"
     return next(label for bound, label in H_BANDS if h >= bound)
 
 

@@ -9,6 +9,7 @@ and the map as individual (jittered) firms.
 import pandas as pd
 import streamlit as st
 
+from analysis.criteria import JACCARD_STABLE
 from analysis.report.structure import sensitivity_figure
 from analysis.report.tables import calibrated_cuts_table, scorecard_table
 from analysis.structure.aggregates import (
@@ -23,7 +24,6 @@ from analysis.structure.aggregates import (
     stage_profiles,
     suppress_grid_shares,
 )
-from analysis.structure.stability import JACCARD_STABLE
 from instrument import LEVELS, QUADRANTS
 from survey import cache, charts, staff
 from survey.dashboards import ResponsesError
