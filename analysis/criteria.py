@@ -53,6 +53,10 @@ variables and measurement error. *Journal of Marketing Research*, 18(1), 39–50
 
 George, D., & Mallery, P. (2003). *SPSS for Windows step by step* (4th ed.). Allyn & Bacon.
 
+Glorfeld, L. W. (1995). An improvement on Horn's parallel analysis methodology for selecting
+the correct number of factors to retain. *Educational and Psychological Measurement*, 55(3),
+377–393.
+
 Guttman, L. (1950). The basis for scalogram analysis. In S. A. Stouffer et al. (Eds.),
 *Measurement and prediction* (pp. 60–90). Princeton University Press.
 
@@ -91,6 +95,9 @@ Meade, A. W., & Craig, S. B. (2012). Identifying careless responses in survey da
 *Psychological Methods*, 17(3), 437–455.
 
 Mokken, R. J. (1971). *A theory and procedure of scale analysis*. De Gruyter.
+
+Newman, D. A. (2014). Missing data: Five practical guidelines. *Organizational Research
+Methods*, 17(4), 372–411.
 
 Nunnally, J. C. (1978). *Psychometric theory* (2nd ed.). McGraw-Hill.
 
@@ -199,6 +206,9 @@ KMO_GOOD: float = KMO_MERITORIOUS
 KMO_MIN: float = KMO_MEDIOCRE
 
 # --------------------------------------------------------------------------- loadings
+#: Horn's parallel analysis keeps a factor whose eigenvalue beats this quantile of the
+#: eigenvalues of random data (Glorfeld, 1995).
+PARALLEL_ANALYSIS_QUANTILE: float = 0.95
 #: Standardised CFA loading at or above which the construct explains half the item's variance
 #: (Hair et al., 2010).
 LOADING_GOOD: float = 0.70
@@ -304,6 +314,9 @@ EQUIVALENCE_BOUND: float = 0.10
 MIN_N: int = 30
 
 # --------------------------------------------------------------------------- data quality
+#: A construct is scored only when at least this share of its items was answered (the "half
+#: rule" for prorated scale scores, Newman, 2014).
+MIN_ANSWERED_SHARE: float = 0.50
 #: Straight-lining: the longest run of identical answers covers at least this share of the
 #: items (Curran, 2016) ...
 LONGSTRING_SHARE: float = 0.50

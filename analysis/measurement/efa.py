@@ -27,7 +27,12 @@ from joblib import Parallel, delayed
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
-from analysis.criteria import EFA_CROSS_MAX, EFA_GAP_MIN, EFA_PRIMARY_MIN
+from analysis.criteria import (
+    EFA_CROSS_MAX,
+    EFA_GAP_MIN,
+    EFA_PRIMARY_MIN,
+    PARALLEL_ANALYSIS_QUANTILE,
+)
 from analysis.linalg import numerical_rank
 from analysis.measurement.correlation import pairwise_correlation
 
@@ -373,7 +378,7 @@ def parallel_analysis(
     items: pd.DataFrame,
     *,
     n_iter: int = 20,
-    quantile: float = 0.95,
+    quantile: float = PARALLEL_ANALYSIS_QUANTILE,
     random_state: int | None = None,
     n_jobs: int = 1,
     corr: pd.DataFrame | None = None,

@@ -51,6 +51,7 @@ from analysis.criteria import (
     fmt_cut,
     item_rest_ok,
     kmo_verdict,
+    significant,
 )
 from analysis.report.html import (
     ReportSection,
@@ -260,8 +261,8 @@ def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
             f"p {_p_phrase(p)}"
         )
         bartlett_badge = badge(
-            GOOD if p is not None and p < 0.05 else POOR,
-            "items correlated" if p is not None and p < 0.05 else "not shown",
+            GOOD if significant(p) else POOR,
+            "items correlated" if significant(p) else "not shown",
         )
     rows = [
         [
@@ -505,12 +506,15 @@ def cfa_section(cfa: Mapping[str, Any]) -> ReportSection:
         parts.append(figure_html(fig))
         parts.append(
             note(
-                "Standardised loadings (lavaan's std.all): ≥ .70 means the construct explains "
-                "about half of an item's variance; below .50 the item is mostly noise. "
+                f"Standardised loadings (lavaan's std.all): ≥ {fmt_cut(LOADING_GOOD)} means the "
+                "construct explains about half of an item's variance; below "
+                f"{fmt_cut(LOADING_MIN)} the item is mostly noise. "
                 + (
-                    "Items below .50: " + ", ".join(f"{k} ({v:.2f})" for k, v in low.items()) + "."
+                    f"Items below {fmt_cut(LOADING_MIN)}: "
+                    + ", ".join(f"{k} ({v:.2f})" for k, v in low.items())
+                    + "."
                     if len(low)
-                    else "No item loads below .50."
+                    else f"No item loads below {fmt_cut(LOADING_MIN)}."
                 )
             )
         )
