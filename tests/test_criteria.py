@@ -352,6 +352,12 @@ CUTOFF_VALUES: frozenset[float] = frozenset(
     if isinstance(v, float) and v != criteria.SPEED_RATIO
 )
 
+#: Integer cut-offs large enough to be told apart from counting (MIN_N, MIN_CFA_RESPONDENTS);
+#: an integer literal with one of these values in a comparison is a copy. Smaller integer
+#: cut-offs (5 respondents per parameter, 6 items in a row) are not scanned: small integers are
+#: everywhere.
+INT_CUTOFF_VALUES: frozenset[int] = frozenset({criteria.MIN_N, criteria.MIN_CFA_RESPONDENTS})
+
 #: Literals that equal a cut-off but are not one: (file, enclosing function or "<module>",
 #: value) → why it is legitimate.
 ALLOWED: dict[tuple[str, str, float], str] = {
@@ -463,6 +469,13 @@ def cutoff_literals(source: str, filename: str = "<source>") -> list[tuple[str, 
             if isinstance(child, ast.Compare):
                 for sub, value in numbers(child):
                     hit(scope, sub, value, "comparison")
+                for sub in ast.walk(child):
+                    if (
+                        isinstance(sub, ast.Constant)
+                        and type(sub.value) is int
+                        and sub.value in INT_CUTOFF_VALUES
+                    ):
+                        hits.append((scope, sub.lineno, float(sub.value), "comparison"))
             elif top and isinstance(child, ast.Assign | ast.AnnAssign) and child.value:
                 for sub, value in numbers(child.value):
                     hit(scope, sub, value, "constant definition")
@@ -491,6 +504,8 @@ def judge(x, cut=0.06):
     return "RMSEA ≤ .08"
 class Rules:
     share: float = 0.05
+def enough(n):
+    return n >= 30 and n > 3
 '''
     found = {(scope, value, context) for scope, _, value, context in cutoff_literals(planted)}
     assert found == {
@@ -500,6 +515,7 @@ class Rules:
         ("judge", 0.90, "text"),
         ("judge", 0.08, "text"),
         ("Rules", 0.05, "constant definition"),
+        ("enough", 30.0, "comparison"),
     }
 
 
