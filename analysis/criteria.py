@@ -128,6 +128,7 @@ Examples
 from __future__ import annotations
 
 import math
+from typing import Any
 
 # --------------------------------------------------------------------------- verdict names
 #: Badge classes of a verdict (also the words ``results.json`` and the report use).
@@ -444,11 +445,6 @@ def significant(p: float | None) -> bool:
     return p is not None and not math.isnan(p) and p < SIGNIFICANCE_LEVEL
 
 
-def loading_verdict(value: float) -> str:
-    """:data:`GOOD` from :data:`LOADING_GOOD`, :data:`ACCEPTABLE` from :data:`LOADING_MIN`."""
-    return GOOD if value >= LOADING_GOOD else ACCEPTABLE if value >= LOADING_MIN else POOR
-
-
 def item_rest_ok(r_drop: float) -> bool:
     """Whether an item's corrected item–rest correlation reaches :data:`ITEM_REST_MIN`."""
     return r_drop >= ITEM_REST_MIN
@@ -459,34 +455,24 @@ def convergent_valid(cr: float, ave: float) -> bool:
     return cr >= CR_MIN and ave >= AVE_MIN
 
 
-def htmt_verdict(value: float | None) -> str:
-    """Henseler et al. (2015): below :data:`HTMT_STRICT` good, below :data:`HTMT_LIBERAL`
-    acceptable, otherwise poor."""
-    if value is None or math.isnan(value):
-        return NA
-    return GOOD if value < HTMT_STRICT else ACCEPTABLE if value < HTMT_LIBERAL else POOR
-
-
 def invariant(delta_cfi: float, delta_rmsea: float) -> bool:
     """Chen (2007): ΔCFI ≥ :data:`DELTA_CFI_MIN` and ΔRMSEA ≤ :data:`DELTA_RMSEA_MAX`."""
     return delta_cfi >= DELTA_CFI_MIN and delta_rmsea <= DELTA_RMSEA_MAX
 
 
-def efa_loading_flags(primary: float, secondary: float | None) -> tuple[bool, bool]:
+def efa_loading_flags(primary: Any, secondary: Any) -> tuple[Any, Any]:
     """(cross-loading, weak primary) by Howard's (2016) .40–.30–.20 rule.
 
     A cross-loading has a second loading ≥ :data:`EFA_CROSS_MAX` or within
     :data:`EFA_GAP_MIN` of the first; a weak primary is below :data:`EFA_PRIMARY_MIN`.
+    ``primary`` and ``secondary`` are absolute loadings, floats or arrays of them (compared
+    element-wise); ``secondary`` is None for a one-factor solution (never a cross-loading).
     """
-    cross = secondary is not None and (
-        secondary >= EFA_CROSS_MAX or primary - secondary < EFA_GAP_MIN
-    )
+    if secondary is None:
+        cross: Any = False
+    else:
+        cross = (secondary >= EFA_CROSS_MAX) | (primary - secondary < EFA_GAP_MIN)
     return cross, primary < EFA_PRIMARY_MIN
-
-
-def harman_flag(first_factor_share: float) -> bool:
-    """Harman's single-factor test: one factor takes more than :data:`HARMAN_MAX_SHARE`."""
-    return first_factor_share > HARMAN_MAX_SHARE
 
 
 def h_band(h: float) -> str:

@@ -38,6 +38,8 @@ from analysis.criteria import (
     SIGNIFICANCE_LEVEL,
     SRMR_GOOD,
     agreement_verdict,
+    convergent_valid,
+    cumulative_verdict,
     fmt_cut,
     scalable,
 )
@@ -330,7 +332,7 @@ def _convergent(section: Any) -> ScorecardRow:
     if not ave and not cr:
         return _not_run(key, _M, crit, question, threshold, "No AVE or CR in the results.")
     constructs = sorted(set(ave) | set(cr))
-    ok = [c for c in constructs if ave.get(c, 1) >= AVE_MIN and cr.get(c, 1) >= CR_MIN]
+    ok = [c for c in constructs if convergent_valid(cr.get(c, 1), ave.get(c, 1))]
     value = f"{len(ok)} of {len(constructs)} constructs"
     if ave:
         worst = min(ave, key=ave.__getitem__)
@@ -599,17 +601,15 @@ def _non_cumulative(
     ]
     if others:
         value += "; other models: " + ", ".join(others)
-    if share <= NON_CUMULATIVE_OK:
-        verdict = "supported"
+    verdict = cumulative_verdict(share)
+    if verdict == "supported":
         text = "Almost every firm builds the capabilities in the model's order."
-    elif share <= NON_CUMULATIVE_PARTLY:
-        verdict = "partly"
+    elif verdict == "partly":
         text = (
             "Most firms follow the model's order, but a noticeable group has later-stage "
             "capabilities without earlier ones; they are flagged non_cumulative, not filed low."
         )
     else:
-        verdict = "not supported"
         text = (
             "Many firms have later-stage capabilities without the earlier ones: the order the "
             "model declares does not describe them."

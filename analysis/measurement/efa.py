@@ -27,12 +27,7 @@ from joblib import Parallel, delayed
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
-from analysis.criteria import (
-    EFA_CROSS_MAX,
-    EFA_GAP_MIN,
-    EFA_PRIMARY_MIN,
-    PARALLEL_ANALYSIS_QUANTILE,
-)
+from analysis.criteria import PARALLEL_ANALYSIS_QUANTILE, efa_loading_flags
 from analysis.linalg import numerical_rank
 from analysis.measurement.correlation import pairwise_correlation
 
@@ -363,12 +358,11 @@ def cross_loading_flags(loadings: pd.DataFrame) -> pd.DataFrame:
         secondary = absolute[rows, order[:, 1]]
         out["secondary_factor"] = loadings.columns[order[:, 1]]
         out["secondary"] = secondary
-        out["cross_loading"] = (secondary >= EFA_CROSS_MAX) | (primary - secondary < EFA_GAP_MIN)
     else:
+        secondary = None
         out["secondary_factor"] = None
         out["secondary"] = np.nan
-        out["cross_loading"] = False
-    out["weak_primary"] = primary < EFA_PRIMARY_MIN
+    out["cross_loading"], out["weak_primary"] = efa_loading_flags(primary, secondary)
     return out
 
 
