@@ -370,7 +370,7 @@ def count_heatmap(
 
 
 def jaccard_figure(per_stage: Sequence[Mapping[str, Any]], *, stable: float) -> go.Figure:
-    """Bootstrap stability of each data-driven stage (mean Jaccard), with the .75 line."""
+    """Bootstrap stability of each data-driven stage (mean Jaccard), with a line at ``stable``."""
     stages = [f"Stage {r['stage']}" for r in per_stage]
     values = [r["jaccard"] for r in per_stage]
     fig = go.Figure(

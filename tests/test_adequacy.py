@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from factor_analyzer.factor_analyzer import calculate_bartlett_sphericity, calculate_kmo
 
-from analysis.measurement.adequacy import bartlett_sphericity, kmo, kmo_label
+from analysis.criteria import kmo_label
+from analysis.measurement.adequacy import bartlett_sphericity, kmo
 from tests.r_reference import HS_ITEMS, bfi_keyed, holzinger39, reference
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.structure.ordering import developed_levels, guttman_scaling, h_band, loevinger_h
+from analysis.criteria import h_band
+from analysis.structure.ordering import developed_levels, guttman_scaling, loevinger_h
 from instrument import LEVELS
 
 #: 10 respondents, 3 items: rows 6 (1 0 1) and 7 (0 1 0) break the Guttman pattern.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.criteria import alpha_verdict, fit_verdict
 from analysis.report.html import (
     ReportSection,
     badge,
@@ -16,9 +17,7 @@ from analysis.report.html import (
     table,
 )
 from analysis.report.measurement import (
-    alpha_verdict,
     cfa_section,
-    fit_verdict,
     invariance_section,
     scree_figure,
     validity_section,

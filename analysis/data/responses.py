@@ -47,13 +47,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.criteria import MIN_CFA_RESPONDENTS
 from analysis.data.export import FORMULA_PREFIXES
 from instrument import DontKnow, Instrument
 
 #: The id column used when none is named.
 DEFAULT_ID_COLUMN = "respondent_id"
-#: The smallest sample a CFA is ever run on (Anderson & Gerbing, 1984).
-MIN_CFA_RESPONDENTS = 50
 #: How many offending cells an error message shows.
 _EXAMPLES = 5
 

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from analysis.criteria import EQUIVALENCE_BOUND, MIN_N
 from analysis.generalisability.claim_definitions import (
     CLAIMS,
     ClaimDefinition,
@@ -42,11 +43,6 @@ from instrument import Instrument
 
 #: Possible verdicts of a claim.
 VERDICTS: tuple[str, ...] = ("supported", "partly", "inconclusive", "not supported", "not testable")
-#: Correlations inside ±EQUIVALENCE_BOUND count as "no meaningful relation" (Cohen's "small"
-#: effect is .10, so a relation that is certainly smaller than that is negligible).
-EQUIVALENCE_BOUND: float = 0.10
-#: Fewest respondents with both variables for a claim to be tested.
-MIN_N: int = 30
 
 
 @dataclass(frozen=True)

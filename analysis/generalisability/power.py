@@ -20,6 +20,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.metrics import adjusted_rand_score
 
+from analysis.criteria import MIN_CFA_RESPONDENTS
 from analysis.data.simulate import simulate
 from analysis.measurement.scoring import score_respondents, stage_dimensions
 from analysis.quality.screens import quality_flags
@@ -149,9 +150,9 @@ def check_study(instrument: Instrument, ns: Sequence[int], reps: int) -> list[in
     sizes = [int(n) for n in ns]
     if not sizes:
         raise ValueError("give at least one sample size")
-    small = [n for n in sizes if n < 50]
+    small = [n for n in sizes if n < MIN_CFA_RESPONDENTS]
     if small:
-        raise ValueError(f"sample sizes must be at least 50, got {small}")
+        raise ValueError(f"sample sizes must be at least {MIN_CFA_RESPONDENTS}, got {small}")
     if reps < 1:
         raise ValueError(f"reps must be at least 1, got {reps}")
     return sizes

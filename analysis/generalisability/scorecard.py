@@ -15,6 +15,34 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from analysis.criteria import (
+    AGREEMENT_GOOD,
+    ALPHA_MIN,
+    AVE_MIN,
+    CFI_GOOD,
+    CR_MIN,
+    DELTA_CFI_MIN,
+    DELTA_RMSEA_MAX,
+    EQUIVALENCE_BOUND,
+    FIT_CUTOFFS,
+    H_SCALABLE,
+    HTMT_DISTINCT,
+    HTMT_LIBERAL,
+    HTMT_STRICT,
+    JACCARD_STABLE,
+    MIN_QUADRANT_SHARE,
+    NON_CUMULATIVE_OK,
+    NON_CUMULATIVE_PARTLY,
+    PREDICTION_STRENGTH_CUTOFF,
+    RMSEA_GOOD,
+    SIGNIFICANCE_LEVEL,
+    SRMR_GOOD,
+    agreement_verdict,
+    convergent_valid,
+    cumulative_verdict,
+    fmt_cut,
+    scalable,
+)
 from analysis.generalisability.claims import CLAIM_TEXT
 
 #: Verdicts of a scorecard row. ``inconclusive`` is used for claims the data cannot decide.
@@ -26,17 +54,9 @@ SCORECARD_VERDICTS: tuple[str, ...] = (
     "not run",
 )
 
-#: Cut-offs used by the measurement rows.
-ALPHA_MIN = 0.70  # Nunnally (1978)
-FIT_GOOD = {"cfi": 0.95, "tli": 0.95, "rmsea": 0.06, "srmr": 0.08}  # Hu & Bentler (1999)
-FIT_OK = {"cfi": 0.90, "tli": 0.90, "rmsea": 0.08, "srmr": 0.10}
-AVE_MIN, CR_MIN = 0.50, 0.70  # Fornell & Larcker (1981)
-HTMT_MAX, HTMT_LIBERAL = 0.85, 0.90  # Henseler, Ringle & Sarstedt (2015)
-DELTA_CFI_MAX, DELTA_RMSEA_MAX = 0.010, 0.015  # Chen (2007)
-AGREEMENT_GOOD, AGREEMENT_FAIR = 0.60, 0.40  # Landis & Koch (1977): substantial, moderate
-# Share of firms whose profile breaks a stage model's order: at most 10 % mirrors Guttman's
-# (1950) coefficient of reproducibility ≥ .90; up to 20 % is "partly".
-NON_CUMULATIVE_OK, NON_CUMULATIVE_PARTLY = 0.10, 0.20
+#: Good and acceptable bounds of each fit index (Hu & Bentler, 1999; see analysis.criteria).
+FIT_GOOD = {name: good for name, good, _, _ in FIT_CUTOFFS}
+FIT_OK = {name: ok for name, _, ok, _ in FIT_CUTOFFS}
 
 
 @dataclass(frozen=True)
@@ -238,14 +258,17 @@ def _reliability(section: Any) -> ScorecardRow:
         value,
         threshold,
         verdict,
-        f"Below .70: {', '.join(weak)} — these scales need better items.",
+        f"Below {_f(ALPHA_MIN)}: {', '.join(weak)} — these scales need better items.",
     )
 
 
 def _cfa_fit(section: Any) -> ScorecardRow:
     key, crit = "cfa_fit", "Factor structure (CFA fit)"
     question = "Does the theorised factor structure fit the answers?"
-    threshold = "CFI, TLI ≥ .95; RMSEA ≤ .06; SRMR ≤ .08 (Hu & Bentler)"
+    threshold = (
+        f"CFI, TLI ≥ {_f(CFI_GOOD)}; RMSEA ≤ {_f(RMSEA_GOOD)}; SRMR ≤ {_f(SRMR_GOOD)} "
+        "(Hu & Bentler)"
+    )
     if not isinstance(section, Mapping):
         return _not_run(key, _M, crit, question, threshold, "The CFA was not run.")
     if (why := _skipped(section)) is not None:
@@ -309,7 +332,7 @@ def _convergent(section: Any) -> ScorecardRow:
     if not ave and not cr:
         return _not_run(key, _M, crit, question, threshold, "No AVE or CR in the results.")
     constructs = sorted(set(ave) | set(cr))
-    ok = [c for c in constructs if ave.get(c, 1) >= AVE_MIN and cr.get(c, 1) >= CR_MIN]
+    ok = [c for c in constructs if convergent_valid(cr.get(c, 1), ave.get(c, 1))]
     value = f"{len(ok)} of {len(constructs)} constructs"
     if ave:
         worst = min(ave, key=ave.__getitem__)
@@ -335,7 +358,7 @@ def _convergent(section: Any) -> ScorecardRow:
 def _discriminant(section: Any) -> ScorecardRow:
     key, crit = "discriminant_validity", "Discriminant validity"
     question = "Are the constructs distinct from each other?"
-    threshold = f"HTMT < {_f(HTMT_MAX)} for every pair (Henseler et al.)"
+    threshold = f"HTMT < {_f(HTMT_STRICT)} for every pair (Henseler et al.)"
     if (why := _skipped(section)) is not None:
         return _not_run(key, _M, crit, question, threshold, why)
     if not isinstance(section, Mapping) or section.get("htmt") is None:
@@ -344,8 +367,10 @@ def _discriminant(section: Any) -> ScorecardRow:
     if not pairs:
         return _not_run(key, _M, crit, question, threshold, "No HTMT values in the results.")
     (a, b), top = max(pairs.items(), key=lambda kv: kv[1])
-    n_bad = sum(v >= HTMT_MAX for v in pairs.values())
-    value = f"highest HTMT = {_f(top)} ({a} – {b}); {n_bad} of {len(pairs)} pairs ≥ .85"
+    n_bad = sum(v >= HTMT_STRICT for v in pairs.values())
+    value = (
+        f"highest HTMT = {_f(top)} ({a} – {b}); {n_bad} of {len(pairs)} pairs ≥ {_f(HTMT_STRICT)}"
+    )
     if n_bad == 0:
         return ScorecardRow(
             key,
@@ -376,7 +401,10 @@ def _networking_structure(section: Any) -> ScorecardRow:
         "Is networking capability an assemblage of the operational, dynamic and adaptive "
         "capabilities (seed 001 §5), rather than a fourth tier?"
     )
-    threshold = "assemblage not worse than four tiers: Δχ² p ≥ .05 (or lower BIC: partly)"
+    threshold = (
+        f"assemblage not worse than four tiers: Δχ² p ≥ {_f(SIGNIFICANCE_LEVEL)} "
+        "(or lower BIC: partly)"
+    )
     ns = section.get("networking_structure") if isinstance(section, Mapping) else None
     if (why := _skipped(ns)) is not None:
         return _not_run(key, _M, crit, question, threshold, why)
@@ -391,7 +419,7 @@ def _networking_structure(section: Any) -> ScorecardRow:
         )
     p, d_bic = _num(ns.get("pvalue")), _num(ns.get("bic_diff"))
     value = f"Δχ²({ns['df_diff']}) = {ns['chisq_diff']:.1f}, p {_fmt_p(p)}; ΔBIC = {d_bic:+.1f}"
-    if p is not None and p >= 0.05:
+    if p is not None and p >= SIGNIFICANCE_LEVEL:
         verdict = "supported"
     elif d_bic is not None and d_bic < 0:
         verdict = "partly"
@@ -410,7 +438,7 @@ def _invariance(section: Any) -> ScorecardRow:
     key, crit = "invariance", "Measurement invariance"
     question = "Do the items measure the same way across groups?"
     threshold = (
-        f"each level: CFI drops ≤ {DELTA_CFI_MAX:.3f}, RMSEA rises ≤ {DELTA_RMSEA_MAX:.3f} "
+        f"each level: CFI drops ≤ {-DELTA_CFI_MIN:.3f}, RMSEA rises ≤ {DELTA_RMSEA_MAX:.3f} "
         "(Chen 2007)"
     )
     if not isinstance(section, Mapping) or not section:
@@ -488,12 +516,9 @@ def _level_holds(step: Mapping[str, Any]) -> bool | None:
     d_cfi, d_rmsea = _num(step.get("delta_cfi")), _num(step.get("delta_rmsea"))
     if d_cfi is None and d_rmsea is None:
         return None
-    ok = True
-    if d_cfi is not None:
-        ok &= d_cfi >= -DELTA_CFI_MAX
-    if d_rmsea is not None:
-        ok &= d_rmsea <= DELTA_RMSEA_MAX
-    return ok
+    return (d_cfi is None or d_cfi >= DELTA_CFI_MIN) and (
+        d_rmsea is None or d_rmsea <= DELTA_RMSEA_MAX
+    )
 
 
 # ---------------------------------------------------------------------- stages
@@ -512,7 +537,7 @@ def _stage_rows(stages: Any) -> list[ScorecardRow]:
             "ordering",
             "Cumulative ordering",
             "Are the capability levels built up in the theory's order?",
-            "Loevinger's H ≥ .30 and the theory's order",
+            f"Loevinger's H ≥ {_f(H_SCALABLE)} and the theory's order",
         ),
         (
             "non_cumulative",
@@ -526,13 +551,14 @@ def _stage_rows(stages: Any) -> list[ScorecardRow]:
             "stability",
             "Stability and replicability",
             "Do the stages reappear in resamples and in the other half of the sample?",
-            "every stage Jaccard ≥ .75; prediction strength ≥ .80",
+            f"every stage Jaccard ≥ {_f(JACCARD_STABLE)}; prediction strength ≥ "
+            f"{_f(PREDICTION_STRENGTH_CUTOFF)}",
         ),
         (
             "agreement",
             "Theory vs data",
             "Do the data-driven stages agree with the theory's stage rule?",
-            "ARI and linear weighted kappa ≥ .60",
+            f"ARI and linear weighted kappa ≥ {_f(AGREEMENT_GOOD)}",
         ),
     ]
     if (why := _skipped(stages)) is not None:
@@ -575,17 +601,15 @@ def _non_cumulative(
     ]
     if others:
         value += "; other models: " + ", ".join(others)
-    if share <= NON_CUMULATIVE_OK:
-        verdict = "supported"
+    verdict = cumulative_verdict(share)
+    if verdict == "supported":
         text = "Almost every firm builds the capabilities in the model's order."
-    elif share <= NON_CUMULATIVE_PARTLY:
-        verdict = "partly"
+    elif verdict == "partly":
         text = (
             "Most firms follow the model's order, but a noticeable group has later-stage "
             "capabilities without earlier ones; they are flagged non_cumulative, not filed low."
         )
     else:
-        verdict = "not supported"
         text = (
             "Many firms have later-stage capabilities without the earlier ones: the order the "
             "model declares does not describe them."
@@ -640,17 +664,17 @@ def _ordering(
     if perfect is not None:
         value += f"; {perfect:.0%} of firms follow a perfect cumulative pattern"
     in_order = o.get("order_matches_theory")
-    scalable = h is not None and h >= 0.3
-    if scalable and in_order is not False:
+    is_scale = scalable(h)
+    if is_scale and in_order is not False:
         verdict, text = (
             "supported",
             ("Firms that have a later level almost always have the earlier ones too."),
         )
-    elif scalable or in_order:
+    elif is_scale or in_order:
         verdict = "partly"
         text = (
             "The levels are cumulative, but not in the theory's order."
-            if scalable
+            if is_scale
             else "The order is right, but many firms skip levels."
         )
     else:
@@ -736,12 +760,7 @@ def _agreement(
 
 
 def _agreement_verdict(ari: float | None, kappa: float | None) -> str:
-    low = min(v for v in (ari, kappa) if v is not None)
-    if low >= AGREEMENT_GOOD:
-        return "supported"
-    if low >= AGREEMENT_FAIR:
-        return "partly"
-    return "not supported"
+    return agreement_verdict(min(v for v in (ari, kappa) if v is not None))
 
 
 def _threshold_robustness(st: Mapping[str, Any], verdict: str) -> str:
@@ -814,7 +833,10 @@ def _cuts(row: Mapping[str, Any]) -> str:
 def _quadrants(q: Any) -> ScorecardRow:
     key, crit, area = "quadrants", "Quadrants", "Quadrants"
     question = "Are all four strategy quadrants populated, and are the two axes distinct?"
-    threshold = "every quadrant ≥ 5 % of firms; |r| and HTMT of the axes < .85"
+    threshold = (
+        f"every quadrant ≥ {MIN_QUADRANT_SHARE * 100:.0f} % of firms; |r| and HTMT of the axes "
+        f"< {_f(HTMT_DISTINCT)}"
+    )
     if not isinstance(q, Mapping):
         return _not_run(
             key,
@@ -856,12 +878,12 @@ _CLAIM_NAMES = {
     "size_vs_stage": (
         "Size vs stage",
         "Is maturity unrelated to firm size?",
-        "rho's 95% CI inside ±.10",
+        f"rho's 95% CI inside ±{fmt_cut(EQUIVALENCE_BOUND)}",
     ),
     "offering_vs_quadrant": (
         "Offering vs quadrant",
         "Are Thought Leadership firms service and Dissemination firms product providers?",
-        "Cramér's V CI above .10, in that direction",
+        f"Cramér's V CI above {fmt_cut(EQUIVALENCE_BOUND)}, in that direction",
     ),
     "stage_vs_decentralisation": (
         "Stage 4 decentralises",
@@ -871,7 +893,7 @@ _CLAIM_NAMES = {
     "stage_vs_performance": (
         "Capabilities vs performance",
         "Do more capable firms report better social-media performance?",
-        "rho's 95% CI above .10",
+        f"rho's 95% CI above {fmt_cut(EQUIVALENCE_BOUND)}",
     ),
 }
 

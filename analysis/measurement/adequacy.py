@@ -181,19 +181,3 @@ def _diagnosis(corr: pd.DataFrame) -> RankDiagnosis | None:
     if not np.isfinite(corr.to_numpy(dtype=float)).all():
         return None
     return rank_diagnosis(corr)
-
-
-def kmo_label(value: float) -> str:
-    """Kaiser's (1974) verbal label for a KMO value."""
-    if not np.isfinite(value):
-        return "not available"
-    for cut, label in (
-        (0.9, "marvellous"),
-        (0.8, "meritorious"),
-        (0.7, "middling"),
-        (0.6, "mediocre"),
-        (0.5, "miserable"),
-    ):
-        if value >= cut:
-            return label
-    return "unacceptable"

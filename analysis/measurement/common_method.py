@@ -14,10 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.criteria import HARMAN_MAX_SHARE
 from analysis.measurement.correlation import pairwise_correlation
-
-#: Share of variance above which a single factor is taken as a warning sign.
-HARMAN_THRESHOLD = 0.50
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ class HarmanResult:
 
 
 def harman_single_factor(
-    items: pd.DataFrame, *, corr: pd.DataFrame | None = None, threshold: float = HARMAN_THRESHOLD
+    items: pd.DataFrame, *, corr: pd.DataFrame | None = None, threshold: float = HARMAN_MAX_SHARE
 ) -> HarmanResult:
     """Share of all item variance taken by one unrotated factor (first principal component).
 

@@ -27,13 +27,10 @@ from joblib import Parallel, delayed
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
+from analysis.criteria import PARALLEL_ANALYSIS_QUANTILE, efa_loading_flags
 from analysis.linalg import numerical_rank
 from analysis.measurement.correlation import pairwise_correlation
 
-#: Howard's (2016) ".40–.30–.20" rule for a clean item.
-PRIMARY_MIN = 0.40
-CROSS_MAX = 0.30
-GAP_MIN = 0.20
 _ROTATIONS = ("oblimin", "varimax", "none")
 
 _P = ParamSpec("_P")
@@ -361,12 +358,11 @@ def cross_loading_flags(loadings: pd.DataFrame) -> pd.DataFrame:
         secondary = absolute[rows, order[:, 1]]
         out["secondary_factor"] = loadings.columns[order[:, 1]]
         out["secondary"] = secondary
-        out["cross_loading"] = (secondary >= CROSS_MAX) | (primary - secondary < GAP_MIN)
     else:
+        secondary = None
         out["secondary_factor"] = None
         out["secondary"] = np.nan
-        out["cross_loading"] = False
-    out["weak_primary"] = primary < PRIMARY_MIN
+    out["cross_loading"], out["weak_primary"] = efa_loading_flags(primary, secondary)
     return out
 
 
@@ -376,7 +372,7 @@ def parallel_analysis(
     items: pd.DataFrame,
     *,
     n_iter: int = 20,
-    quantile: float = 0.95,
+    quantile: float = PARALLEL_ANALYSIS_QUANTILE,
     random_state: int | None = None,
     n_jobs: int = 1,
     corr: pd.DataFrame | None = None,

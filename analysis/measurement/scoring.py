@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.criteria import MIN_ANSWERED_SHARE
 from instrument import LEVELS, Instrument, StageModel
 
 #: Quadrant names by (decentralised?, relationship-oriented?) — seed 002, Fig. 2.
@@ -191,7 +192,10 @@ def keyed_items(responses: pd.DataFrame, instrument: Instrument) -> pd.DataFrame
 
 
 def construct_scores(
-    responses: pd.DataFrame, instrument: Instrument, *, min_answered: float = 0.5
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    min_answered: float = MIN_ANSWERED_SHARE,
 ) -> pd.DataFrame:
     """Mean of each construct's keyed items, when enough of them were answered.
 
@@ -466,7 +470,10 @@ def classify_stages(
 
 
 def score_respondents(
-    responses: pd.DataFrame, instrument: Instrument, *, min_answered: float = 0.5
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    min_answered: float = MIN_ANSWERED_SHARE,
 ) -> Scores:
     """Compute every score the instrument supports.
 

@@ -15,12 +15,25 @@ from typing import Any
 import pandas as pd
 from scipy import stats
 
+from analysis.criteria import (
+    ALPHA_MIN,
+    AVE_MIN,
+    DELTA_CFI_MIN,
+    DELTA_RMSEA_MAX,
+    HTMT_LIBERAL,
+    KMO_MIN,
+    MAX_LISTWISE_SHARE,
+    RESPONDENTS_PER_PARAMETER,
+    SIGNIFICANCE_LEVEL,
+    fmt_cut,
+    kmo_label,
+)
 from analysis.data.responses import (
     check_groups,
     check_respondent_count,
     minimum_respondents,
 )
-from analysis.measurement.adequacy import bartlett_sphericity, kmo, kmo_label
+from analysis.measurement.adequacy import bartlett_sphericity, kmo
 from analysis.measurement.common_method import harman_single_factor
 from analysis.measurement.efa import efa, parallel_analysis
 from analysis.measurement.reliability import reliability
@@ -137,9 +150,9 @@ def reliability_step(ctx: AnalysisContext) -> None:
             },
         }
     ctx.results["reliability"] = out
-    low = [c for c, r in out.items() if r["alpha"] is not None and r["alpha"] < 0.7]
+    low = [c for c, r in out.items() if r["alpha"] is not None and r["alpha"] < ALPHA_MIN]
     if low:
-        ctx.warn(f"construct(s) with Cronbach's α below .70: {', '.join(low)}")
+        ctx.warn(f"construct(s) with Cronbach's α below {fmt_cut(ALPHA_MIN)}: {', '.join(low)}")
 
 
 def adequacy_step(ctx: AnalysisContext) -> None:
@@ -161,8 +174,11 @@ def adequacy_step(ctx: AnalysisContext) -> None:
     ctx.results["sampling_adequacy"] = out
     for warning in out["warnings"]:
         ctx.warn(warning)
-    if k.overall < 0.6:
-        ctx.warn(f"KMO = {k.overall:.2f} is below .60: the items share little common variance")
+    if k.overall < KMO_MIN:
+        ctx.warn(
+            f"KMO = {k.overall:.2f} is below {fmt_cut(KMO_MIN)}: the items share little common "
+            "variance"
+        )
 
 
 def efa_step(ctx: AnalysisContext) -> None:
@@ -239,12 +255,13 @@ def cfa_step(ctx: AnalysisContext) -> None:
         ctx.warn(f"CFA: {warning}")
     if not res.converged:
         ctx.warn("the CFA did not converge; its fit indices and loadings are not trustworthy")
-    if res.n < 5 * fit["npar"]:
+    if res.n < RESPONDENTS_PER_PARAMETER * fit["npar"]:
         ctx.warn(
             f"the CFA estimates {fit['npar']} parameters from {res.n} complete respondents "
-            f"(fewer than 5 per parameter; Bentler & Chou, 1987): read its fit with care"
+            f"(fewer than {RESPONDENTS_PER_PARAMETER} per parameter; Bentler & Chou, 1987): read "
+            "its fit with care"
         )
-    if res.n_dropped > 0.2 * (res.n + res.n_dropped):
+    if res.n_dropped > MAX_LISTWISE_SHARE * (res.n + res.n_dropped):
         ctx.warn(
             f"the CFA left out {res.n_dropped} of {res.n + res.n_dropped} respondents with a "
             "missing answer (listwise deletion)"
@@ -292,7 +309,7 @@ def _networking_structure(ctx: AnalysisContext, four_tier: CFAResult) -> dict[st
     d_df = int(nested["df"] - general["df"])
     p = float(stats.chi2.sf(max(d_chisq, 0.0), d_df)) if d_df > 0 else None
     d_bic = float(nested["bic"] - general["bic"])
-    if p is not None and p >= 0.05:
+    if p is not None and p >= SIGNIFICANCE_LEVEL:
         preferred = "assemblage"
         text = (
             "Networking as an assemblage of the other capabilities fits as well as four "
@@ -349,13 +366,13 @@ def validity_step(ctx: AnalysisContext) -> None:
             "htmt": _nested(htmt(ctx.keyed, model, variant="htmt2")),
             "htmt_variant": "htmt2",
         }
-        low = [k for k, v in out["ave"].items() if v is not None and v < 0.5]
+        low = [k for k, v in out["ave"].items() if v is not None and v < AVE_MIN]
         if low:
-            ctx.warn(f"construct(s) with AVE below .50: {', '.join(low)}")
-        pairs = _htmt_pairs(out["htmt"], 0.90)
+            ctx.warn(f"construct(s) with AVE below {fmt_cut(AVE_MIN)}: {', '.join(low)}")
+        pairs = _htmt_pairs(out["htmt"], HTMT_LIBERAL)
         if pairs:
             ctx.warn(
-                "construct pairs with HTMT ≥ .90 (may not be distinct): "
+                f"construct pairs with HTMT ≥ {fmt_cut(HTMT_LIBERAL)} (may not be distinct): "
                 + ", ".join(f"{a}–{b}" for a, b in pairs)
             )
     ctx.results["validity"] = out
@@ -400,7 +417,8 @@ def invariance_step(ctx: AnalysisContext) -> None:
             if failed:
                 ctx.warn(
                     f"{' and '.join(failed)} invariance across '{group}' does not hold "
-                    "(ΔCFI < −.010 or ΔRMSEA > .015)"
+                    f"(ΔCFI < {fmt_cut(DELTA_CFI_MIN, 3)} or "
+                    f"ΔRMSEA > {fmt_cut(DELTA_RMSEA_MAX, 3)})"
                 )
     ctx.results["invariance"] = out
 

@@ -15,6 +15,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.criteria import (
+    LONGSTRING_MIN,
+    LONGSTRING_SHARE,
+    MAX_MISSING_SHARE,
+    MIN_ANSWERED_FOR_SD,
+    MIN_SECONDS_PER_ITEM,
+    OUTLIER_MIN_RATIO,
+    OUTLIER_P,
+    SPEED_RATIO,
+)
 from analysis.linalg import DEPENDENCY_WEIGHT, RankDiagnosis, rank_diagnosis
 from analysis.measurement.correlation import nearest_positive_definite, pairwise_moments
 from analysis.measurement.scoring import keyed_items, likert_answers
@@ -62,14 +72,14 @@ class QualityThresholds:
         Missingness: more than this share of the Likert items unanswered.
     """
 
-    longstring_share: float = 0.5
-    longstring_min: int = 6
-    min_answered_for_sd: int = 5
-    speed_ratio: float = 1.0 / 3.0
-    min_seconds_per_item: float = 2.0
-    outlier_p: float = 0.001
-    outlier_min_ratio: float = 2.0
-    max_missing_share: float = 0.2
+    longstring_share: float = LONGSTRING_SHARE
+    longstring_min: int = LONGSTRING_MIN
+    min_answered_for_sd: int = MIN_ANSWERED_FOR_SD
+    speed_ratio: float = SPEED_RATIO
+    min_seconds_per_item: float = MIN_SECONDS_PER_ITEM
+    outlier_p: float = OUTLIER_P
+    outlier_min_ratio: float = OUTLIER_MIN_RATIO
+    max_missing_share: float = MAX_MISSING_SHARE
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from pathlib import PurePath
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from analysis.criteria import NA
+
 #: Where each section goes (lower first). Sections added by other steps pick a free number:
 #: 0–9 before the overview (the generalisability scorecard is 0), 100–899 after the
 #: measurement sections (stages, quadrants, claims), warnings last.
@@ -41,9 +43,6 @@ SECTION_ORDER: dict[str, int] = {
 
 
 _PLOT_CONFIG = {"displaylogo": False, "responsive": True}
-
-
-GOOD, ACCEPTABLE, POOR, NA = "good", "acceptable", "poor", "na"
 
 
 @dataclass(frozen=True)
@@ -185,18 +184,6 @@ def section(
 def not_run_section(key: str, title: str, reason: str) -> ReportSection:
     """A section saying why an analysis could not be run."""
     return section(key, title, [f'<p class="not-run">Not run: {esc(reason)}</p>'])
-
-
-#: Hu & Bentler (1999) cut-offs: (index, good, acceptable, higher is better).
-FIT_CUTOFFS: tuple[tuple[str, float, float, bool], ...] = (
-    ("cfi", 0.95, 0.90, True),
-    ("tli", 0.95, 0.90, True),
-    ("rmsea", 0.06, 0.08, False),
-    ("srmr", 0.08, 0.10, False),
-)
-
-
-FIT_WORDS = ((GOOD, "good"), (ACCEPTABLE, "acceptable"), (POOR, "poor"), (NA, "not available"))
 
 
 # --------------------------------------------------------------------------- the page

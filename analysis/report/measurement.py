@@ -16,13 +16,44 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.report.html import (
+from analysis.criteria import (
     ACCEPTABLE,
-    FIT_CUTOFFS,
+    ALPHA_GOOD,
+    ALPHA_MIN,
+    ALPHA_QUESTIONABLE,
+    AVE_MIN,
+    CFI_ACCEPTABLE,
+    CFI_GOOD,
+    CR_MIN,
+    DELTA_CFI_MIN,
+    DELTA_RMSEA_MAX,
+    EFA_CROSS_MAX,
+    EFA_GAP_MIN,
+    EFA_PRIMARY_MIN,
     FIT_WORDS,
     GOOD,
+    HARMAN_MAX_SHARE,
+    HTMT_LIBERAL,
+    HTMT_STRICT,
+    ITEM_REST_MIN,
+    KMO_GOOD,
+    KMO_MIN,
+    LOADING_GOOD,
+    LOADING_MIN,
     NA,
     POOR,
+    RMSEA_ACCEPTABLE,
+    RMSEA_GOOD,
+    SIGNIFICANCE_LEVEL,
+    SRMR_GOOD,
+    alpha_verdict,
+    fit_verdict,
+    fmt_cut,
+    item_rest_ok,
+    kmo_verdict,
+    significant,
+)
+from analysis.report.html import (
     ReportSection,
     badge,
     esc,
@@ -84,38 +115,6 @@ def _heatmap(
         template="plotly_white",
     )
     return fig
-
-
-# --------------------------------------------------------------------------- verdicts
-def alpha_verdict(value: float | None) -> tuple[str, str]:
-    """(badge class, words) for a reliability coefficient (Nunnally, 1978: ≥ .70)."""
-    if value is None or math.isnan(value):
-        return NA, "not available"
-    if value >= 0.8:
-        return GOOD, "good"
-    if value >= 0.7:
-        return ACCEPTABLE, "acceptable"
-    if value >= 0.6:
-        return POOR, "questionable"
-    return POOR, "poor"
-
-
-def fit_verdict(index: str, value: float | None) -> tuple[str, str]:
-    """(badge class, words) for a fit index against Hu & Bentler's (1999) cut-offs.
-
-    CFI and TLI ≥ .95 good, ≥ .90 acceptable; RMSEA ≤ .06 good, ≤ .08 acceptable; SRMR ≤ .08
-    good (≤ .10 acceptable); otherwise poor.
-    """
-    if value is None or math.isnan(value):
-        return NA, "not available"
-    for name, good, ok, higher in FIT_CUTOFFS:
-        if name == index:
-            if (value >= good) if higher else (value <= good):
-                return GOOD, "good"
-            if (value >= ok) if higher else (value <= ok):
-                return ACCEPTABLE, "acceptable"
-            return POOR, "poor"
-    raise ValueError(f"no cut-off for fit index '{index}'")
 
 
 # --------------------------------------------------------------------------- sections
@@ -183,7 +182,7 @@ def reliability_section(reliability: Mapping[str, Any]) -> ReportSection:
             ]
         )
         for item, s in r["items"].items():
-            low_r = s["r_drop"] is not None and s["r_drop"] < 0.30
+            low_r = s["r_drop"] is not None and not item_rest_ok(s["r_drop"])
             raises = (
                 s["alpha_if_dropped"] is not None
                 and r["alpha"] is not None
@@ -192,7 +191,10 @@ def reliability_section(reliability: Mapping[str, Any]) -> ReportSection:
             if low_r or raises:
                 why = []
                 if low_r:
-                    why.append("correlates weakly with the rest of its scale (r.drop < .30)")
+                    why.append(
+                        "correlates weakly with the rest of its scale "
+                        f"(r.drop < {fmt_cut(ITEM_REST_MIN)})"
+                    )
                 if raises:
                     why.append("α would rise without it")
                 weak.append(
@@ -208,8 +210,10 @@ def reliability_section(reliability: Mapping[str, Any]) -> ReportSection:
         paragraph(
             "How consistently the items of each construct measure the same thing. Cronbach's α "
             "(with its 95% Feldt interval) and McDonald's ω total from a one-factor model: "
-            "≥ .80 good, ≥ .70 acceptable (Nunnally, 1978), .60–.70 questionable, below .60 "
-            "poor. Standardised α uses correlations instead of covariances."
+            f"≥ {fmt_cut(ALPHA_GOOD)} good, ≥ {fmt_cut(ALPHA_MIN)} acceptable (Nunnally, 1978), "
+            f"{fmt_cut(ALPHA_QUESTIONABLE)}–{fmt_cut(ALPHA_MIN)} questionable, below "
+            f"{fmt_cut(ALPHA_QUESTIONABLE)} poor. Standardised α uses correlations instead of "
+            "covariances."
         ),
         table(
             rows,
@@ -229,8 +233,8 @@ def reliability_section(reliability: Mapping[str, Any]) -> ReportSection:
     else:
         parts.append(
             note(
-                "Every item correlates at least .30 with the rest of its scale, and no item's "
-                "removal would raise α."
+                f"Every item correlates at least {fmt_cut(ITEM_REST_MIN)} with the rest of its "
+                "scale, and no item's removal would raise α."
             )
         )
     parts.append(
@@ -245,9 +249,9 @@ def reliability_section(reliability: Mapping[str, Any]) -> ReportSection:
 def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
     """KMO (overall, weakest items) and Bartlett's test."""
     kmo = adequacy["kmo"]
-    verdict = GOOD if kmo is not None and kmo >= 0.8 else ACCEPTABLE if kmo and kmo >= 0.6 else POOR
+    verdict = kmo_verdict(kmo)
     items = sorted(adequacy["kmo_items"].items(), key=lambda kv: (kv[1] is None, kv[1]))
-    low = [(k, v) for k, v in items if v is not None and v < 0.6]
+    low = [(k, v) for k, v in items if v is not None and v < KMO_MIN]
     p = adequacy["bartlett_p"]
     if adequacy["bartlett_chisq"] is None:
         bartlett_value, bartlett_badge = "not defined", badge(NA, "not defined")
@@ -257,15 +261,18 @@ def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
             f"p {_p_phrase(p)}"
         )
         bartlett_badge = badge(
-            GOOD if p is not None and p < 0.05 else POOR,
-            "items correlated" if p is not None and p < 0.05 else "not shown",
+            GOOD if significant(p) else POOR,
+            "items correlated" if significant(p) else "not shown",
         )
     rows = [
         [
             "Kaiser–Meyer–Olkin (KMO)",
             fmt(kmo),
             badge(verdict, adequacy.get("kmo_label", "")),
-            esc("≥ .60 needed to factor-analyse; ≥ .80 is meritorious (Kaiser, 1974)."),
+            esc(
+                f"≥ {fmt_cut(KMO_MIN)} needed to factor-analyse; ≥ {fmt_cut(KMO_GOOD)} is "
+                "meritorious (Kaiser, 1974)."
+            ),
         ],
         [
             "Bartlett's test of sphericity",
@@ -284,7 +291,7 @@ def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
     if low:
         parts.append(
             note(
-                "Items with KMO below .60: "
+                f"Items with KMO below {fmt_cut(KMO_MIN)}: "
                 + ", ".join(f"{k} ({v:.2f})" for k, v in low)
                 + ". They share little variance with the other items."
             )
@@ -292,7 +299,12 @@ def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
     else:
         lowest = items[0] if items else None
         if lowest:
-            parts.append(note(f"Every item has KMO ≥ .60 (lowest: {lowest[0]}, {lowest[1]:.2f})."))
+            parts.append(
+                note(
+                    f"Every item has KMO ≥ {fmt_cut(KMO_MIN)} "
+                    f"(lowest: {lowest[0]}, {lowest[1]:.2f})."
+                )
+            )
     parts.append(note("Matches R psych::KMO and psych::cortest.bartlett (pairwise correlations)."))
     return section("sampling_adequacy", "Sampling adequacy", parts)
 
@@ -323,12 +335,14 @@ def efa_section(efa: Mapping[str, Any]) -> ReportSection:
         paragraph(
             f"Exploratory factor analysis with {efa['n_factors']} factor(s): each cell is an "
             "item's loading on a factor (blue positive, red negative). Ideally each item loads "
-            "≥ .40 on one factor and < .30 on all others (Howard, 2016)."
+            f"≥ {fmt_cut(EFA_PRIMARY_MIN)} on one factor and < {fmt_cut(EFA_CROSS_MAX)} on all "
+            "others (Howard, 2016)."
         ),
         figure_html(heat),
         note(
-            f"Cross-loading items (second loading ≥ .30 or within .20 of the first): "
-            f"{', '.join(cross) if cross else 'none'}. Items loading < .40 on every factor: "
+            f"Cross-loading items (second loading ≥ {fmt_cut(EFA_CROSS_MAX)} or within "
+            f"{fmt_cut(EFA_GAP_MIN)} of the first): {', '.join(cross) if cross else 'none'}. "
+            f"Items loading < {fmt_cut(EFA_PRIMARY_MIN)} on every factor: "
             f"{', '.join(weak) if weak else 'none'}."
         ),
         note(
@@ -401,20 +415,23 @@ def cfa_section(cfa: Mapping[str, Any]) -> ReportSection:
         "rmsea": "Misfit per degree of freedom in the population (0 = perfect); 90% CI shown.",
         "srmr": "Average difference between observed and model-implied correlations.",
     }
+    incremental = f"≥ {fmt_cut(CFI_GOOD)} good, ≥ {fmt_cut(CFI_ACCEPTABLE)} acceptable"
     cutoff = {
-        "cfi": "≥ .95 good, ≥ .90 acceptable",
-        "tli": "≥ .95 good, ≥ .90 acceptable",
-        "rmsea": "≤ .06 good, ≤ .08 acceptable",
-        "srmr": "≤ .08 good",
+        "cfi": incremental,
+        "tli": incremental,
+        "rmsea": f"≤ {fmt_cut(RMSEA_GOOD)} good, ≤ {fmt_cut(RMSEA_ACCEPTABLE)} acceptable",
+        "srmr": f"≤ {fmt_cut(SRMR_GOOD)} good",
     }
     rows = [
         [
             "χ² test of exact fit",
             f"χ²({fmt(cfa['df'])}) = {fmt(cfa['chisq'], 2)}, p {_p_phrase(cfa['pvalue'])}",
-            esc("p > .05"),
+            esc(f"p > {fmt_cut(SIGNIFICANCE_LEVEL)}"),
             badge(
-                GOOD if (cfa["pvalue"] or 0) > 0.05 else NA,
-                "exact fit" if (cfa["pvalue"] or 0) > 0.05 else "rejected (usual with large N)",
+                GOOD if (cfa["pvalue"] or 0) > SIGNIFICANCE_LEVEL else NA,
+                "exact fit"
+                if (cfa["pvalue"] or 0) > SIGNIFICANCE_LEVEL
+                else "rejected (usual with large N)",
             ),
             esc(
                 "Tests perfect fit; almost always rejected in large samples, so the approximate "
@@ -485,16 +502,19 @@ def cfa_section(cfa: Mapping[str, Any]) -> ReportSection:
     loadings = pd.Series(cfa["std_loadings"], dtype=float)
     if len(loadings):
         fig = loadings_figure(loadings)
-        low = loadings[loadings < 0.5]
+        low = loadings[loadings < LOADING_MIN]
         parts.append(figure_html(fig))
         parts.append(
             note(
-                "Standardised loadings (lavaan's std.all): ≥ .70 means the construct explains "
-                "about half of an item's variance; below .50 the item is mostly noise. "
+                f"Standardised loadings (lavaan's std.all): ≥ {fmt_cut(LOADING_GOOD)} means the "
+                "construct explains about half of an item's variance; below "
+                f"{fmt_cut(LOADING_MIN)} the item is mostly noise. "
                 + (
-                    "Items below .50: " + ", ".join(f"{k} ({v:.2f})" for k, v in low.items()) + "."
+                    f"Items below {fmt_cut(LOADING_MIN)}: "
+                    + ", ".join(f"{k} ({v:.2f})" for k, v in low.items())
+                    + "."
                     if len(low)
-                    else "No item loads below .50."
+                    else f"No item loads below {fmt_cut(LOADING_MIN)}."
                 )
             )
         )
@@ -527,8 +547,8 @@ def loadings_figure(std_loadings: pd.Series) -> go.Figure:
             marker={"size": 9},
             hovertemplate="%{y}: %{x:.3f}<extra>" + construct + "</extra>",
         )
-    for x, label in ((0.5, ".50"), (0.7, ".70")):
-        fig.add_vline(x=x, line={"dash": "dot", "color": "#7b8794"}, annotation_text=label)
+    for x in (LOADING_MIN, LOADING_GOOD):
+        fig.add_vline(x=x, line={"dash": "dot", "color": "#7b8794"}, annotation_text=fmt_cut(x))
     fig.update_layout(
         title={"text": "Standardised CFA loadings by item", "x": 0},
         xaxis={
@@ -556,9 +576,9 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
             [
                 esc(construct),
                 fmt(cr),
-                badge(*(_threshold(cr, 0.7))),
+                badge(*(_threshold(cr, CR_MIN))),
                 fmt(ave),
-                badge(*(_threshold(ave, 0.5))),
+                badge(*(_threshold(ave, AVE_MIN))),
             ]
         )
     fl = pd.DataFrame(validity["fornell_larcker"]).T.astype(float)
@@ -583,7 +603,7 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
         (a, b, v)
         for a in upper.index
         for b in upper.columns
-        if not pd.isna(v := upper.loc[a, b]) and v >= 0.85
+        if not pd.isna(v := upper.loc[a, b]) and v >= HTMT_STRICT
     ]
     heat = _heatmap(
         htmt.where(~np.eye(len(htmt), dtype=bool)),
@@ -599,11 +619,13 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
         ],
         colorbar="HTMT",
     )
+    liberal = f"; ≥ {fmt_cut(HTMT_LIBERAL)}"
     parts = [
         paragraph(
-            "Convergent validity: composite reliability (CR ≥ .70) and average variance "
-            "extracted (AVE ≥ .50: the construct explains at least half of its items' variance; "
-            "Fornell & Larcker, 1981), from the standardised CFA loadings."
+            f"Convergent validity: composite reliability (CR ≥ {fmt_cut(CR_MIN)}) and average "
+            f"variance extracted (AVE ≥ {fmt_cut(AVE_MIN)}: the construct explains at least half "
+            "of its items' variance; Fornell & Larcker, 1981), from the standardised CFA "
+            "loadings."
         ),
         table(rows, ["Construct", "CR", "", "AVE", ""], numeric=(1, 3)),
         paragraph(
@@ -624,14 +646,17 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
         ),
         paragraph(
             "Heterotrait–monotrait ratio (HTMT): how strongly the items of two constructs "
-            "correlate relative to the items within each construct. Above .85 (strict) or .90 "
+            "correlate relative to the items within each construct. Above "
+            f"{fmt_cut(HTMT_STRICT)} (strict) or {fmt_cut(HTMT_LIBERAL)} "
             "(lenient) the two constructs may not be distinct (Henseler et al., 2015)."
         ),
         figure_html(heat),
         note(
-            "Pairs with HTMT ≥ .85: "
+            f"Pairs with HTMT ≥ {fmt_cut(HTMT_STRICT)}: "
             + (
-                ", ".join(f"{a}–{b} ({v:.2f}{'; ≥ .90' if v >= 0.9 else ''})" for a, b, v in high)
+                ", ".join(
+                    f"{a}–{b} ({v:.2f}{liberal if v >= HTMT_LIBERAL else ''})" for a, b, v in high
+                )
                 if high
                 else "none"
             )
@@ -698,8 +723,9 @@ def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
         + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in meaning.items())
         + "</ul>",
         note(
-            "A step holds when CFI drops by no more than .010 (Cheung & Rensvold, 2002; Chen, "
-            "2007) and RMSEA rises by no more than .015 (Chen, 2007). The Δχ² test is shown but "
+            f"A step holds when CFI drops by no more than {fmt_cut(-DELTA_CFI_MIN, 3)} (Cheung & "
+            f"Rensvold, 2002; Chen, 2007) and RMSEA rises by no more than "
+            f"{fmt_cut(DELTA_RMSEA_MAX, 3)} (Chen, 2007). The Δχ² test is shown but "
             "rejects trivial differences in large samples. When the configural (baseline) model "
             "itself fits poorly, the later comparisons say little."
         ),
@@ -725,11 +751,7 @@ def _worst(*verdicts: str) -> str:
 def _threshold(value: float | None, cut: float) -> tuple[str, str]:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NA, "not available"
-    return (
-        (GOOD, f"≥ {cut:.2f}".replace("0.", "."))
-        if value >= cut
-        else (POOR, f"< {cut:.2f}".replace("0.", "."))
-    )
+    return (GOOD, f"≥ {fmt_cut(cut)}") if value >= cut else (POOR, f"< {fmt_cut(cut)}")
 
 
 def _p_phrase(p: float | None) -> str:
@@ -751,9 +773,9 @@ def common_method_section(cm: Mapping[str, Any]) -> ReportSection:
     else:
         text = (
             f"One unrotated factor (the first principal component of all items) accounts for "
-            f"{share:.1%} of the variance, below the conventional 50%. This is weak evidence "
-            "against a dominant common-method factor: Harman's test cannot rule method bias out "
-            "(Podsakoff et al., 2003)."
+            f"{share:.1%} of the variance, below the conventional {HARMAN_MAX_SHARE:.0%}. This "
+            "is weak evidence against a dominant common-method factor: Harman's test cannot rule "
+            "method bias out (Podsakoff et al., 2003)."
         )
         verdict = badge(ACCEPTABLE, "no single dominant factor (weak evidence)")
     return section(

@@ -13,6 +13,17 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from analysis.criteria import (
+    ACCEPTABLE,
+    GOOD,
+    H_MEDIUM,
+    H_SCALABLE,
+    H_STRONG,
+    HTMT_DISTINCT,
+    NA,
+    POOR,
+    fmt_cut,
+)
 from analysis.measurement.scoring import (
     NON_CUMULATIVE,
     UNCLASSIFIED,
@@ -31,12 +42,12 @@ QUADRANT_NAMES: dict[str, str] = {
 
 #: Badge class of each verdict (the report's colours: good / acceptable / poor / na).
 VERDICT_BADGE: dict[str, str] = {
-    "supported": "good",
-    "partly": "acceptable",
-    "inconclusive": "na",
-    "not supported": "poor",
-    "not run": "na",
-    "not testable": "na",
+    "supported": GOOD,
+    "partly": ACCEPTABLE,
+    "inconclusive": NA,
+    "not supported": POOR,
+    "not run": NA,
+    "not testable": NA,
 }
 
 
@@ -189,13 +200,14 @@ def stages_section(st: Mapping[str, Any]) -> Any:
         )
     order = st.get("ordering")
     if order:
+        h30, h40, h50 = (fmt_cut(h) for h in (H_SCALABLE, H_MEDIUM, H_STRONG))
         shares = ", ".join(f"{k} {v:.0%}" for k, v in order["developed_share"].items())
         parts.append(
             report.paragraph(
                 f"Cumulative ordering: share of firms with each level developed (score at or "
                 f"above the stage rule's threshold): {shares}. Loevinger's H = {order['h']:.2f} "
-                f"({order['band']}; < .30 not a scale, .30–.40 weak, .40–.50 medium, ≥ .50 "
-                f"strong); {order['perfect_pattern_share']:.0%} of firms follow a perfect "
+                f"({order['band']}; < {h30} not a scale, {h30}–{h40} weak, {h40}–{h50} medium, "
+                f"≥ {h50} strong); {order['perfect_pattern_share']:.0%} of firms follow a perfect "
                 f"cumulative pattern; coefficient of reproducibility {order['reproducibility']:.3f}"
                 f" (Goodenough–Edwards; marginals alone give "
                 f"{order['minimal_marginal_reproducibility']:.3f})."
@@ -276,8 +288,9 @@ def _model_parts(st: Mapping[str, Any]) -> list[Any]:
             ["Model", "Firms per stage", "Break the order", "Unclassified", "H", "ARI", "κ"],
             numeric=range(1, 7),
             caption="Each model on the same firms. H: Loevinger's H of the transitions met "
-            "(≥ .30 a cumulative scale); ARI and κ (linear): agreement with the data-driven "
-            "profiles. Fewer firms breaking the order and higher agreement mean a better fit.",
+            f"(≥ {fmt_cut(H_SCALABLE)} a cumulative scale); ARI and κ (linear): agreement with "
+            "the data-driven profiles. Fewer firms breaking the order and higher agreement mean "
+            "a better fit.",
         ),
     ]
 
@@ -460,7 +473,8 @@ def quadrants_section(
         report.paragraph(
             f"The two axes correlate r = {q['correlation']:.2f} [{q['correlation_ci'][0]:.2f}, "
             f"{q['correlation_ci'][1]:.2f}]{htmt}. They count as distinct when both stay below "
-            f".85: {'yes' if q['distinct'] else 'no'}. All four quadrants hold at least "
+            f"{fmt_cut(HTMT_DISTINCT)}: {'yes' if q['distinct'] else 'no'}. All four quadrants "
+            "hold at least "
             f"{q['min_share']:.0%} of the firms: {'yes' if q['all_populated'] else 'no'}."
         )
     )

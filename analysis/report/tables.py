@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.report.measurement import alpha_verdict, fit_verdict
+from analysis.criteria import alpha_verdict, fit_verdict
 
 _FIT = ("cfi", "tli", "rmsea", "srmr")
 

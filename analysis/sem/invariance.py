@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.criteria import invariant
 from analysis.sem.cfa import MultiGroupCFAResult, fit_multigroup_cfa
 from analysis.sem.model import CFAModel, Missing, SmallGroups
 
@@ -23,10 +24,6 @@ STEPS: dict[str, tuple[str, ...]] = {
     "metric": ("loadings",),
     "scalar": ("loadings", "intercepts"),
 }
-#: Invariance holds when CFI drops by no more than this (Cheung & Rensvold, 2002; Chen, 2007).
-DELTA_CFI_MIN = -0.010
-#: … and RMSEA rises by no more than this (Chen, 2007).
-DELTA_RMSEA_MAX = 0.015
 
 TABLE_COLUMNS = (
     "chisq",
@@ -213,7 +210,7 @@ def measurement_invariance(
                 delta_cfi=d_cfi,
                 delta_rmsea=d_rmsea,
             )
-            ok = d_cfi >= DELTA_CFI_MIN and d_rmsea <= DELTA_RMSEA_MAX
+            ok = invariant(d_cfi, d_rmsea)
             verdict = "invariant" if ok else "not invariant"
         if not res.converged:
             verdict = "not converged"

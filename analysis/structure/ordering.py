@@ -13,15 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.criteria import h_band, scalable
 from instrument import LEVELS
-
-#: Lower bounds of Mokken's bands for Loevinger's H (Mokken, 1971; Sijtsma & Molenaar, 2002).
-H_BANDS: tuple[tuple[float, str], ...] = (
-    (0.5, "strong"),
-    (0.4, "medium"),
-    (0.3, "weak"),
-    (-np.inf, "not scalable"),
-)
 
 
 @dataclass(frozen=True)
@@ -73,8 +66,8 @@ class GuttmanScaling:
 
     @property
     def scalable(self) -> bool:
-        """H ≥ .30 (Mokken's lower bound for a scale)."""
-        return bool(self.h >= 0.3)
+        """H ≥ :data:`~analysis.criteria.H_SCALABLE` (Mokken's lower bound for a scale)."""
+        return scalable(self.h)
 
 
 def developed_levels(levels: pd.DataFrame, thresholds: dict[str, float]) -> pd.DataFrame:
@@ -238,13 +231,6 @@ def guttman_scaling(
         perfect_share=float((cell_errors == 0).mean()),
         order_matches_theory=_order_matches_theory(popularity),
     )
-
-
-def h_band(h: float) -> str:
-    """Mokken's label for a value of H (``nan`` → ``not scalable``)."""
-    if not np.isfinite(h):
-        return "not scalable"
-    return next(label for bound, label in H_BANDS if h >= bound)
 
 
 # ---------------------------------------------------------------------- helpers

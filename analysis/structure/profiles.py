@@ -20,6 +20,12 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from analysis.criteria import (
+    PROFILE_MIN_BIC_GAIN,
+    PROFILE_MIN_CLASS_SHARE,
+    PROFILE_MIN_ENTROPY,
+    PROFILE_MIN_GAIN_PER_RESPONDENT,
+)
 from analysis.structure.mixture import FullGaussianMixture
 
 #: Columns of :attr:`LatentProfiles.fit_table_`.
@@ -206,10 +212,10 @@ class LatentProfiles(BaseEstimator):
         max_iter: int = 500,
         tol: float = 1e-4,
         variance_floor: float = 0.01,
-        min_bic_gain: float = 10.0,
-        min_gain_per_respondent: float = 0.03,
-        min_class_share: float = 0.05,
-        min_entropy: float = 0.80,
+        min_bic_gain: float = PROFILE_MIN_BIC_GAIN,
+        min_gain_per_respondent: float = PROFILE_MIN_GAIN_PER_RESPONDENT,
+        min_class_share: float = PROFILE_MIN_CLASS_SHARE,
+        min_entropy: float = PROFILE_MIN_ENTROPY,
         random_state: int | None = None,
     ) -> None:
         self.k_max = k_max

@@ -13,15 +13,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.criteria import HTMT_DISTINCT, MIN_QUADRANT_SHARE
 from analysis.measurement.scoring import MIXED
 from analysis.measurement.validity import htmt as validity_htmt
 from analysis.sem.model import CFAModel
 from instrument import AXES, QUADRANTS
-
-#: Smallest share of respondents for a quadrant to count as populated.
-MIN_QUADRANT_SHARE: float = 0.05
-#: HTMT (and |r|) below which the two axes are distinct (Henseler et al., 2015: HTMT.85).
-HTMT_DISTINCT: float = 0.85
 
 
 @dataclass(frozen=True)

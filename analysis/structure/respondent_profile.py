@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.criteria import MIN_ANSWERED_SHARE
 from analysis.measurement.scoring import score_respondents
 from instrument import Instrument
 
@@ -98,7 +99,10 @@ class SampleLevels:
 
 
 def respondent_profile(
-    answers: Mapping[str, object], instrument: Instrument, *, min_answered: float = 0.5
+    answers: Mapping[str, object],
+    instrument: Instrument,
+    *,
+    min_answered: float = MIN_ANSWERED_SHARE,
 ) -> Profile:
     """Score one respondent's answers.
 

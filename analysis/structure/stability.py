@@ -16,12 +16,12 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from threadpoolctl import threadpool_limits
 
-#: Jaccard at or above which a cluster counts as stable, and at or below which it has
-#: dissolved (Hennig, 2007; fpc::clusterboot's ``recover`` and ``dissolution``).
-JACCARD_STABLE: float = 0.75
-JACCARD_DISSOLVED: float = 0.50
-#: Prediction strength at or above which k clusters are well supported (Tibshirani & Walther).
-PREDICTION_STRENGTH_CUTOFF: float = 0.80
+from analysis.criteria import (
+    JACCARD_DISSOLVED,
+    JACCARD_STABLE,
+    cluster_stable,
+    prediction_strength_ok,
+)
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class JaccardStability:
 
     @property
     def stable(self) -> bool:
-        """Every cluster has mean Jaccard ≥ .75."""
-        return bool(self.min_jaccard >= JACCARD_STABLE)
+        """Every cluster has mean Jaccard ≥ :data:`~analysis.criteria.JACCARD_STABLE`."""
+        return cluster_stable(self.min_jaccard)
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,8 @@ class PredictionStrength:
 
     @property
     def strong(self) -> bool:
-        """Prediction strength ≥ .80 (Tibshirani & Walther's suggested cutoff)."""
-        return bool(self.value >= PREDICTION_STRENGTH_CUTOFF)
+        """Prediction strength ≥ :data:`~analysis.criteria.PREDICTION_STRENGTH_CUTOFF`."""
+        return prediction_strength_ok(self.value)
 
 
 def bootstrap_jaccard(

@@ -23,12 +23,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from analysis.criteria import H_SCALABLE, JACCARD_STABLE, PREDICTION_STRENGTH_CUTOFF
 from analysis.structure.agreement import HEADLINE_KAPPA, StageAgreement, stage_agreement
 from analysis.structure.ordering import GuttmanScaling, developed_levels, guttman_scaling
 from analysis.structure.profiles import LatentProfiles
 from analysis.structure.stability import (
-    JACCARD_STABLE,
-    PREDICTION_STRENGTH_CUTOFF,
     JaccardStability,
     PredictionStrength,
     bootstrap_jaccard,
@@ -36,8 +35,6 @@ from analysis.structure.stability import (
 )
 from instrument import LEVELS
 
-#: Loevinger's H from which the levels form a (weak) cumulative scale.
-H_SCALABLE: float = 0.30
 #: Number of stages in the theory (seed 001, Fig. 2).
 THEORY_STAGES: int = 4
 #: Quality flags (``analysis.quality.screens``) that mark careless answering. Respondents with these

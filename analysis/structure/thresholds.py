@@ -25,21 +25,11 @@ from scipy.optimize import brentq
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
+from analysis.criteria import BIMODAL_MIN_DELTA_BIC, BIMODAL_MIN_SEPARATION, BIMODAL_MIN_WEIGHT
 from analysis.structure.agreement import weighted_kappa
 
 #: Shifts of every threshold, in scale points, for the sensitivity grid.
 SENSITIVITY_SHIFTS: tuple[float, ...] = tuple(float(s) for s in np.arange(-1.0, 1.0001, 0.25))
-#: A two-component mixture must beat one normal by this much BIC ("very strong" evidence,
-#: Raftery 1995) before a level counts as bimodal.
-BIMODAL_MIN_DELTA_BIC: float = 10.0
-#: ... and its components must be separated by Ashman's D of at least 2.5. D > 2 (Ashman, Bird &
-#: Zepf 1994) is the least separation at which two equal normals show a dip at all; a skewed or
-#: ceiling-bounded single group is fitted by two normals with D just above 2 (1.8–2.25 in
-#: simulations of one continuous maturity on a 1–7 scale, against 3.2–5.5 for real stages), so
-#: the bar is set above that.
-BIMODAL_MIN_SEPARATION: float = 2.5
-#: ... and the smaller component must hold at least this share of the firms.
-BIMODAL_MIN_WEIGHT: float = 0.05
 
 StageFunction = Callable[[Mapping[str, float]], pd.Series]
 

@@ -10,6 +10,14 @@ import secrets
 import pandas as pd
 import streamlit as st
 
+from analysis.criteria import (
+    AVE_MIN,
+    CR_MIN,
+    DELTA_CFI_MIN,
+    DELTA_RMSEA_MAX,
+    HTMT_STRICT,
+    fmt_cut,
+)
 from analysis.report.tables import (
     fit_table,
     invariance_table,
@@ -242,7 +250,10 @@ with tabs[3]:
                 "max_htmt_with": "with",
             },
         )
-        st.caption("Convergent: CR ≥ .70 and AVE ≥ .50. Discriminant: HTMT < .85 (semTools).")
+        st.caption(
+            f"Convergent: CR ≥ {fmt_cut(CR_MIN)} and AVE ≥ {fmt_cut(AVE_MIN)}. "
+            f"Discriminant: HTMT < {fmt_cut(HTMT_STRICT)} (semTools)."
+        )
         for i, fig in enumerate(figures.get("validity", ())):
             st.plotly_chart(fig, key=f"validity-{i}")
 with tabs[4]:
@@ -258,4 +269,7 @@ with tabs[4]:
             f"Groups of **{escape_markdown(invariance['group'])}**: {escape_markdown(sizes)}."
         )
         st.dataframe(invariance_table(invariance))
-        st.caption("Invariant when ΔCFI ≥ −.010 and ΔRMSEA ≤ .015 (Chen, 2007).")
+        st.caption(
+            f"Invariant when ΔCFI ≥ {fmt_cut(DELTA_CFI_MIN, 3)} and "
+            f"ΔRMSEA ≤ {fmt_cut(DELTA_RMSEA_MAX, 3)} (Chen, 2007)."
+        )

@@ -9,6 +9,7 @@ and the map as individual (jittered) firms.
 import pandas as pd
 import streamlit as st
 
+from analysis.criteria import JACCARD_STABLE, PREDICTION_STRENGTH_CUTOFF
 from analysis.report.structure import sensitivity_figure
 from analysis.report.tables import calibrated_cuts_table, scorecard_table
 from analysis.structure.aggregates import (
@@ -24,7 +25,6 @@ from analysis.structure.aggregates import (
     stage_profiles,
     suppress_grid_shares,
 )
-from analysis.structure.stability import JACCARD_STABLE
 from instrument import LEVELS, QUADRANTS
 from survey import cache, charts, staff
 from survey.dashboards import ResponsesError
@@ -267,7 +267,10 @@ else:
                 st.metric(
                     "Prediction strength",
                     f"{ps['value']:.2f}",
-                    help="split-half replicability; ≥ 0.80 means strong (Tibshirani & Walther)",
+                    help=(
+                        f"split-half replicability; ≥ {PREDICTION_STRENGTH_CUTOFF:.2f} means "
+                        "strong (Tibshirani & Walther)"
+                    ),
                 )
             st.caption(
                 "Stability and prediction strength describe the profiles fitted to all "
