@@ -2,11 +2,13 @@
 
 One app server (``streamlit run`` on a free port in 8650–8699) serves a temporary SQLite
 database seeded with the 400 demo responses; accounts come from ``SMCAP_USER_*`` variables.
-Screenshots of each dashboard page go to ``test-artifacts/``.
+Screenshots of each dashboard page go to ``test-artifacts/``. axe-core checks every dashboard
+page for accessibility violations (``make test`` fetches it; ``SMCAP_AXE_JS`` names its script).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +42,18 @@ PASSWORD = "a long test passphrase"
 #: Milliseconds to wait for a page; the first visit runs the full analysis on a shared CPU.
 WAIT_MS = 120_000
 INSTRUMENT = load_instrument(DEFAULT_INSTRUMENT)
+#: axe-core's browser script: ``SMCAP_AXE_JS`` (set by ``make test``), else ``make axe``'s cache.
+AXE_JS = Path(
+    os.environ.get("SMCAP_AXE_JS")
+    or max(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").glob(
+            "smcap/axe-core-*/axe.min.js"
+        ),
+        default="",
+    )
+)
+#: Impacts that fail the accessibility test.
+AXE_FAILING = ("critical", "serious")
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +116,21 @@ def open_dashboard(page: Page, title: str) -> None:
 def metric_value(page: Page, label: str) -> str:
     box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def axe_violations(page: Page) -> list[str]:
+    """The critical and serious axe-core violations of the page as shown, one line each."""
+    page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 3)}))"""
+    )
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} ({'; '.join(v['nodes'])})"
+        for v in found
+        if v["impact"] in AXE_FAILING
+    ]
 
 
 def test_dashboards_and_downloads_are_refused_without_log_in(app: AppServer, page: Page) -> None:
@@ -214,3 +243,44 @@ def test_wrong_passwords_are_refused_and_repeated_failures_slowed(
     page.wait_for_timeout(BASE_DELAY * 1000)
     log_in(page, "locky")  # after the wait it works
     page.get_by_role("heading", name="Stages and strategies").wait_for()
+
+
+@pytest.mark.skipif(
+    not AXE_JS.is_file(),
+    reason="axe-core not found: `make axe` fetches it (`make test` does so itself)",
+)
+def test_every_dashboard_page_passes_axe_core(app: AppServer, browser: Browser) -> None:
+    """No critical or serious axe-core violation on the log-in page, every researcher page
+    (every tab of the validation page) and the reviewer's pages."""
+    problems: dict[str, list[str]] = {}
+
+    def check(page: Page, name: str) -> None:
+        idle(page)
+        problems[name] = axe_violations(page)
+
+    for user, pages in (
+        ("alice", ["Response monitor", "Validation", "Stages and strategies"]),
+        ("rita", ["Stages and strategies"]),
+    ):
+        context = browser.new_context(viewport=DESKTOP)
+        context.set_default_timeout(WAIT_MS)
+        page = context.new_page()
+        page.goto(app.url + "login")
+        page.get_by_role("heading", name="Log in").wait_for()
+        check(page, "log-in")
+        log_in(page, user)
+        page.get_by_role("heading", name=pages[0]).wait_for()
+        for title in pages:
+            open_dashboard(page, title)
+            check(page, f"{title} ({user})")
+            if title == "Validation":
+                for tab in ("Reliability", "Factor structure", "Validity", "Invariance"):
+                    page.get_by_role("tab", name=tab).click()
+                    check(page, f"{title}, {tab} tab ({user})")
+        if user == "rita":  # a researcher page at its address: the "not for your role" page
+            page.goto(app.url + "analysis")
+            page.get_by_role("heading", name="Not available").wait_for()
+            check(page, "not available (rita)")
+        context.close()
+    assert len(problems) == 10
+    assert not {k: v for k, v in problems.items() if v}
