@@ -1,11 +1,16 @@
-"""Dashboard figures: hidden counts are drawn as hidden (never as 0), suppressed stages left out."""
+"""Dashboard figures: hidden counts shown as hidden (never 0), series told apart, charts named."""
 
 from __future__ import annotations
 
+import colorsys
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
+import pytest
 
 from analysis.aggregates import binned_map, map_edges, stage_profiles, suppress_counts
+from instrument import Instrument
 from survey import charts
 
 
@@ -86,3 +91,61 @@ def test_scorecard_styler_colours_the_verdicts() -> None:
     assert charts.VERDICT_COLOURS["supported"] in html
     assert charts.VERDICT_COLOURS["not supported"] in html
     assert "What it means" in html and ">Reliability<" in html
+
+
+def test_stage_profiles_differ_in_hue_marker_and_dash() -> None:
+    frame = pd.DataFrame(
+        {"stage": np.repeat([1, 2, 3, 4], 10), "operational": np.linspace(2, 6, 40), "dynamic": 4.0}
+    )
+    profiles = stage_profiles(frame, stage="stage", levels=["operational", "dynamic"])
+    fig = charts.profiles_figure(profiles, title="p")
+    looks = [(t.line.color, t.marker.symbol, t.line.dash) for t in fig.data]
+    assert len(looks) == 4
+    for part in range(3):  # colour, marker and dash each tell the four stages apart
+        assert len({look[part] for look in looks}) == 4
+    hues = {round(colorsys.rgb_to_hls(*rgb(c))[0], 1) for c, _, _ in looks}
+    assert len(hues) == 4  # not shades of one colour
+
+
+def rgb(colour: str) -> tuple[float, float, float]:
+    return tuple(int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def contrast_on_white(colour: str) -> float:
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in rgb(colour))
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_series_colours_have_3_to_1_contrast_on_white() -> None:
+    for colour in (*charts.STAGE_COLOURS, *charts.GROUP_COLOURS):
+        assert contrast_on_white(colour) >= 3.0, colour
+
+
+def test_every_construct_of_the_loadings_chart_looks_different(instrument_2_0: Instrument) -> None:
+    loadings = {
+        f"{c.id}.{i.id}": 0.5 + 0.01 * n
+        for n, (c, i) in enumerate((c, i) for c in instrument_2_0.constructs for i in c.items)
+    }
+    fig = charts.loadings_figure(loadings, instrument_2_0)
+    assert len(fig.data) == len(instrument_2_0.constructs) == 17
+    assert [t.name for t in fig.data] == [c.label for c in instrument_2_0.constructs]
+    looks = {(t.marker.color, t.marker.symbol) for t in fig.data}
+    assert len(looks) == 17
+    operational = next(t for t in fig.data if t.name == "Audience insight")
+    assert operational.legendgrouptitle.text == "Operational capabilities"
+    assert sum(len(t.x) for t in fig.data) == len(loadings)
+    assert charts.title_of(fig) == "Standardised CFA loadings by item"
+
+
+def test_figures_are_named_by_their_title_and_relabelled_by_construct() -> None:
+    fig = go.Figure(go.Heatmap(x=["stp", "sensing"], y=["stp", "sensing"], z=[[1, 0.5], [0.5, 1]]))
+    fig.update_layout(title={"text": "<b>HTMT</b> (geometric mean)"})
+    assert charts.title_of(fig) == "HTMT (geometric mean)"
+    named = charts.with_construct_names(fig, {"stp": "Segmentation", "sensing": "Sensing"})
+    assert list(named.data[0].x) == ["Segmentation", "Sensing"]
+    assert list(fig.data[0].x) == ["stp", "sensing"]  # the original is left alone
+    with pytest.raises(ValueError, match="no title"):
+        charts.title_of(go.Figure())
