@@ -28,6 +28,8 @@ STAGE_COLOURS = ("#D55E00", "#009E73", "#0072B2", "#332288")
 #: Marker symbols and line dashes of stages 1–4, so that stages differ without colour too.
 STAGE_SYMBOLS = ("circle", "square", "diamond", "triangle-up")
 STAGE_DASHES = ("solid", "dash", "dot", "dashdot")
+#: Fill patterns of stages 1–4 in stacked bars.
+STAGE_PATTERNS = ("", "/", ".", "x")
 #: Colours of the groups of constructs (capability levels, strategy axes, outcomes), ≥ 3:1.
 GROUP_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#AA4499", "#332288", "#000000", "#999933")
 #: Marker symbols of the constructs within one group.
@@ -505,6 +507,31 @@ def loadings_figure(std_loadings: Mapping[str, float], instrument: Instrument) -
         yaxis={"autorange": "reversed", "type": "category", "tickfont": {"size": 10}},
         legend={"orientation": "v", "groupclick": "toggleitem"},
     )
+
+
+def with_stage_looks(fig: go.Figure) -> go.Figure:
+    """A copy of ``fig`` with its ``stage N`` series in the stages' hues, patterns and markers.
+
+    For the figures :mod:`analysis` draws with plotly's default colours (the threshold
+    sensitivity chart): other series become black and grey lines with their own dash.
+    """
+    out = go.Figure(fig)
+    others = iter(zip(("#000000", "#5c5b59", "#882255"), ("solid", "dash", "dot"), strict=True))
+    for trace in out.data:
+        found = re.fullmatch(r"stage (\d)", str(trace.name or ""), flags=re.IGNORECASE)
+        if found:
+            i = (int(found.group(1)) - 1) % 4
+            if trace.type == "bar":
+                trace.marker.color = STAGE_COLOURS[i]
+                trace.marker.pattern.shape = STAGE_PATTERNS[i]
+            else:
+                trace.line.color = STAGE_COLOURS[i]
+                trace.marker.symbol = STAGE_SYMBOLS[i]
+        elif trace.type == "scatter":
+            colour, dash = next(others, ("#000000", "solid"))
+            trace.line.color = trace.marker.color = colour
+            trace.line.dash = dash
+    return out
 
 
 def with_construct_names(fig: go.Figure, names: Mapping[str, str]) -> go.Figure:

@@ -149,3 +149,16 @@ def test_figures_are_named_by_their_title_and_relabelled_by_construct() -> None:
     assert list(fig.data[0].x) == ["stp", "sensing"]  # the original is left alone
     with pytest.raises(ValueError, match="no title"):
         charts.title_of(go.Figure())
+
+
+def test_analysis_figures_get_the_stages_looks() -> None:
+    fig = go.Figure([go.Bar(x=[1], y=[0.5], name=f"stage {s}") for s in (1, 2, 3, 4)])
+    fig.add_scatter(x=[1], y=[0.8], name="ARI with profiles")
+    fig.add_scatter(x=[1], y=[0.9], name="κ (linear)")
+    looks = charts.with_stage_looks(fig)
+    bars = looks.data[:4]
+    assert [b.marker.color for b in bars] == list(charts.STAGE_COLOURS)
+    assert len({b.marker.pattern.shape for b in bars}) == 4
+    lines = looks.data[4:]
+    assert len({(t.line.color, t.line.dash) for t in lines}) == 2
+    assert fig.data[0].marker.color is None  # the original is left alone

@@ -13,6 +13,7 @@ import pyreadstat
 import pytest
 from sqlalchemy import Engine
 
+from analysis.aggregates import stage_agreement_summary
 from analysis.pipeline import default_steps, run_analysis
 from analysis.responses import validate_responses
 from analysis.simulate import simulate
@@ -222,3 +223,16 @@ def test_downloads_keep_dont_know_apart_from_skipped(
     script = dashboards.lavaan_bytes(analysis).decode()
     recode = "data[data == 99] <- NA  # Don't know / not applicable"
     assert recode in script and script.index(recode) < script.index("reverse <-")
+
+
+def test_stage_agreement_sample_gives_the_results_agreement(demo_analysis: StudyAnalysis) -> None:
+    data = dashboards.cluster_data(demo_analysis)
+    expected = demo_analysis.result.results["stages"]["agreement"]
+    careless = int(data.respondents["careless"].sum())
+    assert careless > 0  # the demo has careless answers: all firms would give other numbers
+    summary = stage_agreement_summary(dashboards.stage_agreement_sample(data.respondents))
+    assert summary is not None and summary["n"] == expected["n"]
+    for key in ("ari", "kappa_linear", "exact"):
+        assert summary[key] == pytest.approx(expected[key], abs=1e-12)
+    everyone = stage_agreement_summary(data.respondents)
+    assert everyone is not None and everyone["n"] > expected["n"]
