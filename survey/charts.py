@@ -498,12 +498,12 @@ def loadings_figure(std_loadings: Mapping[str, float], instrument: Instrument) -
         )
     for x, label in ((0.5, ".50"), (0.7, ".70")):
         fig.add_vline(x=x, line={"dash": "dot", "color": "#5c5b59"}, annotation_text=label)
-    n_items = len(std_loadings)
+    lowest = min((float(v) for v in std_loadings.values()), default=0.0)
     return _layout(
         fig,
         "Standardised CFA loadings by item",
-        height=max(360, 90 + 16 * n_items),
-        xaxis={"title": "standardised loading", "range": [0, 1.05]},
+        height=max(360, 90 + 16 * len(std_loadings)),
+        xaxis={"title": "standardised loading", "range": [min(0.4, lowest - 0.05), 1.02]},
         yaxis={"autorange": "reversed", "type": "category", "tickfont": {"size": 10}},
         legend={"orientation": "v", "groupclick": "toggleitem"},
     )
