@@ -34,8 +34,19 @@ STAGE_PATTERNS = ("", "/", ".", "x")
 GROUP_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#AA4499", "#332288", "#000000", "#999933")
 #: Marker symbols of the constructs within one group.
 CONSTRUCT_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "hexagon")
-#: Qualitative colours (sectors), colour-blind safe (Okabe–Ito).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Qualitative colours (sectors): Okabe–Ito and Tol hues with ≥ 3:1 contrast on white, each
+#: paired with a marker symbol of its own (:data:`PALETTE_SYMBOLS`).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#AA4499", "#332288", "#000000", "#999933", "#882255")
+PALETTE_SYMBOLS = (
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",
+    "x",
+    "star",
+    "hexagon",
+    "triangle-down",
+)
 QUADRANT_NAMES: dict[str, str] = {
     "call_to_action": "Call to Action",
     "dissemination": "Dissemination",
@@ -291,7 +302,12 @@ def quadrant_points_figure(
             y=part["axis_control"],
             mode="markers",
             name=labels[value],
-            marker={"size": 6, "opacity": 0.7, "color": PALETTE[i % len(PALETTE)]},
+            marker={
+                "size": 7,
+                "opacity": 0.75,
+                "color": PALETTE[i % len(PALETTE)],
+                "symbol": PALETTE_SYMBOLS[i % len(PALETTE_SYMBOLS)],
+            },
             hovertemplate=f"{labels[value]}<extra></extra>",
         )
     _quadrant_frame(fig, cuts, scale)

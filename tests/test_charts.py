@@ -120,7 +120,7 @@ def contrast_on_white(colour: str) -> float:
 
 
 def test_series_colours_have_3_to_1_contrast_on_white() -> None:
-    for colour in (*charts.STAGE_COLOURS, *charts.GROUP_COLOURS):
+    for colour in (*charts.STAGE_COLOURS, *charts.GROUP_COLOURS, *charts.PALETTE):
         assert contrast_on_white(colour) >= 3.0, colour
 
 
@@ -162,3 +162,15 @@ def test_analysis_figures_get_the_stages_looks() -> None:
     lines = looks.data[4:]
     assert len({(t.line.color, t.line.dash) for t in lines}) == 2
     assert fig.data[0].marker.color is None  # the original is left alone
+
+
+def test_sectors_on_the_map_differ_in_colour_and_marker() -> None:
+    labels = {f"s{i}": f"Sector {i}" for i in range(8)}
+    points = pd.DataFrame(
+        {"axis_orientation": 4.0, "axis_control": 4.0, "sector": [f"s{i}" for i in range(8)]}
+    )
+    fig = charts.quadrant_points_figure(
+        points, colour_by="sector", labels=labels, cuts=(4.0, 4.0), scale=(1.0, 7.0)
+    )
+    markers = [t.marker for t in fig.data]
+    assert len({m.color for m in markers}) == len({m.symbol for m in markers}) == 8
