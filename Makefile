@@ -27,7 +27,7 @@ APT        := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 T0   := $(shell date +%s)
 step  = echo "[$$(( $$(date +%s) - $(T0) ))s] $(1)"
 
-.PHONY: run test lint install lock system-deps demo-data bench clean
+.PHONY: run test lint install lock system-deps axe demo-data bench clean
 
 # The venv gets no pip of its own when $(PYTHON)'s pip can install into it (pip >= 22.3): quicker.
 $(UV_HOME)/bin/uv:
@@ -72,6 +72,24 @@ system-deps:
 	  $(strip $(SYSTEM_PACKAGES))) && $(APT) update -qq && \
 	  $(APT) install -y -qq --no-install-recommends $(strip $(SYSTEM_PACKAGES)),@true)
 
+# axe-core, the accessibility checker the dashboard browser tests inject into each page: the
+# pinned release from npm's registry, kept only when its sha512 matches the integrity the
+# registry published for it (`npm view axe-core@$(AXE_VERSION) dist.integrity`).
+AXE_VERSION   := 4.14.1
+AXE_INTEGRITY := sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+AXE_HOME      ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/smcap/axe-core-$(AXE_VERSION)
+AXE_JS        := $(AXE_HOME)/axe.min.js
+$(AXE_JS):
+	@$(call step,fetching axe-core $(AXE_VERSION) from registry.npmjs.org into $(AXE_HOME))
+	@set -e; mkdir -p $(AXE_HOME); tgz=$(AXE_HOME)/axe-core.tgz; \
+	  curl -fsSL --retry 3 -o $$tgz \
+	    https://registry.npmjs.org/axe-core/-/axe-core-$(AXE_VERSION).tgz; \
+	  got="sha512-$$(openssl dgst -sha512 -binary $$tgz | base64 | tr -d '\n')"; \
+	  if [ "$$got" != "$(AXE_INTEGRITY)" ]; then \
+	    rm -f $$tgz; echo "axe-core $(AXE_VERSION): checksum mismatch ($$got)" >&2; exit 1; fi; \
+	  tar -xzf $$tgz -C $(AXE_HOME) --strip-components=1 package/axe.min.js; rm -f $$tgz
+axe: $(AXE_JS)
+
 demo-data: $(STAMP)
 	@$(call step,preparing the demo data)
 	@$(BIN)/python -m survey.demo
@@ -86,9 +104,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(AXE_JS)
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	SMCAP_AXE_JS=$(AXE_JS) $(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_analyze.py

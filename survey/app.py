@@ -85,10 +85,8 @@ gates[staff.LOGIN_PATH] = st.Page(
 st.session_state["pages"] = {p.url_path: p for p in [survey, *dashboards, *gates.values()]}
 if user is None:
     page = st.navigation([survey, *gates.values()], position="hidden")
-else:
-    page = st.navigation(
-        {"Dashboards": [*dashboards, *gates.values()], "Survey": [survey]}, position="sidebar"
-    )
+else:  # one flat list: sections would put their headings inside the list (invalid markup)
+    page = st.navigation([*dashboards, *gates.values(), survey], position="sidebar")
     with st.sidebar:
         st.caption(f"Logged in as **{user.name}** ({user.role})")
         st.button("Log out", on_click=staff.log_out, icon=":material/logout:")

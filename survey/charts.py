@@ -2,10 +2,16 @@
 
 No Streamlit and no numbers of their own: each function takes a labelled table and draws it.
 Hidden (suppressed) counts arrive as missing values and are drawn as "hidden", never as 0.
+
+Every figure has a title, which :func:`title_of` gives the page as the chart's accessible
+name. Series are told apart by more than colour: stages by hue, marker and dash; constructs
+by the hue of their level and a marker of their own. All line and marker colours have at
+least 3:1 contrast on white (WCAG 1.4.11).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,13 +20,34 @@ import pandas as pd
 import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 
+from analysis.criteria import LOADING_GOOD, LOADING_MIN, fmt_cut
 from analysis.structure.aggregates import BinnedMap
-from instrument import QUADRANTS
+from instrument import QUADRANTS, Instrument
 
-#: Colours of stages 1–4 (light to dark: maturity).
-STAGE_COLOURS = ("#8fb8de", "#3d85c6", "#1c4f8a", "#0b2545")
-#: Qualitative colours (sectors), colour-blind safe (Okabe–Ito).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Colours of stages 1–4: four hues (Okabe–Ito and Tol), each ≥ 3:1 on white.
+STAGE_COLOURS = ("#D55E00", "#009E73", "#0072B2", "#332288")
+#: Marker symbols and line dashes of stages 1–4, so that stages differ without colour too.
+STAGE_SYMBOLS = ("circle", "square", "diamond", "triangle-up")
+STAGE_DASHES = ("solid", "dash", "dot", "dashdot")
+#: Fill patterns of stages 1–4 in stacked bars.
+STAGE_PATTERNS = ("", "/", ".", "x")
+#: Colours of the groups of constructs (capability levels, strategy axes, outcomes), ≥ 3:1.
+GROUP_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#AA4499", "#332288", "#000000", "#999933")
+#: Marker symbols of the constructs within one group.
+CONSTRUCT_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "hexagon")
+#: Qualitative colours (sectors): Okabe–Ito and Tol hues with ≥ 3:1 contrast on white, each
+#: paired with a marker symbol of its own (:data:`PALETTE_SYMBOLS`).
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#AA4499", "#332288", "#000000", "#999933", "#882255")
+PALETTE_SYMBOLS = (
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",
+    "x",
+    "star",
+    "hexagon",
+    "triangle-down",
+)
 QUADRANT_NAMES: dict[str, str] = {
     "call_to_action": "Call to Action",
     "dissemination": "Dissemination",
@@ -48,6 +75,20 @@ def _layout(fig: go.Figure, title: str, *, height: int = 360, **kwargs: Any) -> 
         **options,
     )
     return fig
+
+
+def title_of(fig: go.Figure) -> str:
+    """The figure's title as plain text: the chart's accessible name on the page.
+
+    Raises
+    ------
+    ValueError
+        When the figure has no title (every dashboard chart needs one).
+    """
+    text = re.sub(r"<[^>]+>", "", fig.layout.title.text or "").strip()
+    if not text:
+        raise ValueError("the figure has no title to name it by")
+    return text
 
 
 def _hidden_layer(x: Sequence[Any], y: Sequence[Any], counts: np.ndarray) -> go.Heatmap:
@@ -227,7 +268,12 @@ def profiles_figure(profiles: pd.DataFrame, *, title: str) -> go.Figure:
             y=rows["mean"],
             name=f"Stage {stage}",
             mode="lines+markers",
-            line={"color": STAGE_COLOURS[(int(stage) - 1) % 4], "width": 2.5},
+            line={
+                "color": STAGE_COLOURS[(int(stage) - 1) % 4],
+                "width": 2.5,
+                "dash": STAGE_DASHES[(int(stage) - 1) % 4],
+            },
+            marker={"symbol": STAGE_SYMBOLS[(int(stage) - 1) % 4], "size": 9},
             error_y={
                 "type": "data",
                 "symmetric": False,
@@ -257,7 +303,12 @@ def quadrant_points_figure(
             y=part["axis_control"],
             mode="markers",
             name=labels[value],
-            marker={"size": 6, "opacity": 0.7, "color": PALETTE[i % len(PALETTE)]},
+            marker={
+                "size": 7,
+                "opacity": 0.75,
+                "color": PALETTE[i % len(PALETTE)],
+                "symbol": PALETTE_SYMBOLS[i % len(PALETTE_SYMBOLS)],
+            },
             hovertemplate=f"{labels[value]}<extra></extra>",
         )
     _quadrant_frame(fig, cuts, scale)
@@ -400,6 +451,115 @@ def jaccard_figure(per_stage: Sequence[Mapping[str, Any]], *, stable: float) -> 
         showlegend=False,
         height=320,
     )
+
+
+# --------------------------------------------------------------------------- validation
+def construct_groups(instrument: Instrument) -> dict[str, str]:
+    """Construct id → the group it is drawn in: its capability level, axis or role."""
+    out = {}
+    for c in instrument.constructs:
+        if c.level:
+            out[c.id] = f"{LEVEL_NAMES.get(c.level, c.level)} capabilities"
+        elif c.axis:
+            out[c.id] = "Strategy axes"
+        else:
+            out[c.id] = (c.role or "other").capitalize()
+    return out
+
+
+def loadings_figure(std_loadings: Mapping[str, float], instrument: Instrument) -> go.Figure:
+    """Standardised CFA loadings, item by item, with the .50 and .70 lines.
+
+    Parameters
+    ----------
+    std_loadings : mapping
+        ``results["cfa"]["std_loadings"]``: ``"<construct>.<item>"`` → loading.
+    instrument : Instrument
+        For the constructs' names and groups.
+
+    Notes
+    -----
+    Each construct is one series named by its label: the hue of its group (capability level,
+    strategy axes, outcome) and a marker of its own within the group, so no two constructs
+    look alike, however many there are.
+    """
+    names = {c.id: c.label for c in instrument.constructs}
+    texts = {i.id: i.text for c in instrument.constructs for i in c.items}
+    groups = construct_groups(instrument)
+    group_order = list(dict.fromkeys(groups.values()))
+    by_construct: dict[str, list[tuple[str, float]]] = {}
+    for key, value in std_loadings.items():
+        construct, item = key.split(".", 1)
+        by_construct.setdefault(construct, []).append((item, float(value)))
+    fig = go.Figure()
+    seen: dict[str, int] = {}
+    for construct, rows in by_construct.items():
+        group = groups.get(construct, "Other")
+        if group not in group_order:
+            group_order.append(group)
+        within = seen.get(group, 0)
+        seen[group] = within + 1
+        colour = GROUP_COLOURS[group_order.index(group) % len(GROUP_COLOURS)]
+        symbol = CONSTRUCT_SYMBOLS[within % len(CONSTRUCT_SYMBOLS)]
+        label = names.get(construct, construct)
+        fig.add_scatter(
+            x=[v for _, v in rows],
+            y=[i for i, _ in rows],
+            mode="markers",
+            name=label,
+            legendgroup=group,
+            legendgrouptitle_text=group,
+            marker={"size": 10, "color": colour, "symbol": symbol},
+            customdata=[texts.get(i, "") for i, _ in rows],
+            hovertemplate="%{y}: %{x:.2f}<br>%{customdata}<extra>" + label + "</extra>",
+        )
+    for x in (LOADING_MIN, LOADING_GOOD):
+        fig.add_vline(x=x, line={"dash": "dot", "color": "#5c5b59"}, annotation_text=fmt_cut(x))
+    lowest = min((float(v) for v in std_loadings.values()), default=0.0)
+    return _layout(
+        fig,
+        "Standardised CFA loadings by item",
+        height=max(360, 90 + 16 * len(std_loadings)),
+        xaxis={"title": "standardised loading", "range": [min(0.4, lowest - 0.05), 1.02]},
+        yaxis={"autorange": "reversed", "type": "category", "tickfont": {"size": 10}},
+        legend={"orientation": "v", "groupclick": "toggleitem"},
+    )
+
+
+def with_stage_looks(fig: go.Figure) -> go.Figure:
+    """A copy of ``fig`` with its ``stage N`` series in the stages' hues, patterns and markers.
+
+    For the figures :mod:`analysis` draws with plotly's default colours (the threshold
+    sensitivity chart): other series become black and grey lines with their own dash.
+    """
+    out = go.Figure(fig)
+    others = iter(zip(("#000000", "#5c5b59", "#882255"), ("solid", "dash", "dot"), strict=True))
+    for trace in out.data:
+        found = re.fullmatch(r"stage (\d)", str(trace.name or ""), flags=re.IGNORECASE)
+        if found:
+            i = (int(found.group(1)) - 1) % 4
+            if trace.type == "bar":
+                trace.marker.color = STAGE_COLOURS[i]
+                trace.marker.pattern.shape = STAGE_PATTERNS[i]
+            else:
+                trace.line.color = STAGE_COLOURS[i]
+                trace.marker.symbol = STAGE_SYMBOLS[i]
+        elif trace.type == "scatter":
+            colour, dash = next(others, ("#000000", "solid"))
+            trace.line.color = trace.marker.color = colour
+            trace.line.dash = dash
+    return out
+
+
+def with_construct_names(fig: go.Figure, names: Mapping[str, str]) -> go.Figure:
+    """A copy of ``fig`` with construct ids on its axes replaced by the constructs' names."""
+    out = go.Figure(fig)
+    for trace in out.data:
+        for axis in ("x", "y"):
+            values = getattr(trace, axis, None)
+            if values is not None and not isinstance(values, str):
+                setattr(trace, axis, [names.get(str(v), v) for v in values])
+    return out
 
 
 # --------------------------------------------------------------------------- tables

@@ -37,6 +37,7 @@ from analysis.pipeline import AnalysisResult, ProgressCallback, run_analysis
 from analysis.quality.fieldwork import activity, completion_funnel, page_times, quality_counts
 from analysis.quality.screens import FLAG_COLUMNS, quality_flags
 from analysis.sem.model import lavaan_syntax, model_from_instrument
+from analysis.structure.stages import CARELESS_FLAGS
 from instrument import Instrument, InstrumentError, parse_instrument
 from instrument.codebook import codebook, codebook_markdown
 from survey import store
@@ -515,7 +516,8 @@ class ClusterData:
     respondents : DataFrame
         One row per analysed respondent: the filter columns, ``level_*``, ``axis_*``,
         ``stage_theory``, ``stage_calibrated``, ``stage_cluster`` and ``quadrant`` (where the
-        analysis has them).
+        analysis has them), and ``careless``: flagged for careless answering
+        (:data:`analysis.structure.stages.CARELESS_FLAGS`), so left out of the stage statistics.
     filters : tuple of ClusterFilter
         The filters the instrument allows (questions tagged sector, offering, firm_size,
         country).
@@ -558,6 +560,8 @@ def cluster_data(analysis: StudyAnalysis) -> ClusterData:
     frame = assignments[columns].copy()
     for f in filters:
         frame[f.column] = analysis.validated.data[f.column].reindex(frame.index).astype("string")
+    careless = [c for c in CARELESS_FLAGS if c in assignments.columns]
+    frame["careless"] = assignments[careless].fillna(False).astype(bool).any(axis=1)
     if results.get("exclusions", {}).get("applied"):  # analysed without the flagged ones
         flagged = analysis.result.assignments.get("flagged")
         if flagged is not None:
@@ -573,6 +577,26 @@ def cluster_data(analysis: StudyAnalysis) -> ClusterData:
         quadrant_cuts=inst.quadrant_cuts(),
         sector_labels={o.value: o.label for o in sector.options} if sector else {},
     )
+
+
+def stage_agreement_sample(respondents: pd.DataFrame) -> pd.DataFrame:
+    """The respondents the stage analysis compares the theory's stages with the profiles on.
+
+    :func:`analysis.structure.stages.assess_stages` leaves out respondents flagged for careless
+    answering, so the agreement of all of :attr:`ClusterData.respondents` is the one in
+    ``results["stages"]["agreement"]`` (and in the scorecard) only without them.
+
+    Parameters
+    ----------
+    respondents : DataFrame
+        :attr:`ClusterData.respondents` or a filtered part of it.
+
+    Returns
+    -------
+    DataFrame
+        The rows not flagged ``careless``.
+    """
+    return respondents.loc[~respondents["careless"]]
 
 
 def _section(results: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -607,5 +631,6 @@ __all__ = [
     "read_upload",
     "report_bytes",
     "results_bytes",
+    "stage_agreement_sample",
     "stored_responses",
 ]

@@ -351,6 +351,7 @@ ALLOWED: dict[tuple[str, str, float], str] = {
     ("analysis/report/html.py", "fmt_p", 0.001): "APA display of small p-values",
     ("analysis/report/measurement.py", "_p_phrase", 0.001): "APA display of small p-values",
     ("analysis/generalisability/scorecard.py", "_fmt_p", 0.001): "APA display of small p-values",
+    ("survey/dashboard_tables.py", "p_value", 0.001): "APA display of small p-values",
     # Argument checks: a share of the smaller class cannot reach one half.
     # Argument checks: the smaller class's share cannot reach one half.
     ("analysis/structure/profiles.py", "LatentProfiles._check_params", 0.5): "range of a share",

@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import plotly.io
 import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from survey import cache
+from survey import dashboard_tables as tables
 from survey.auth import FREE_FAILURES, User
 from survey.dashboards import StudyAnalysis
 from survey.staff import USER_KEY
@@ -160,7 +162,7 @@ def test_reviewer_sees_aggregates_that_follow_the_filters(demo: str) -> None:
     assert 5 <= shown < 400
     assert not at.exception
     assert "cross-tables are rounded to multiples of 5" in texts(at.caption)
-    assert "How far does the model generalise?" in texts(at.subheader)
+    assert "How far does the model generalise?" in texts(at.header)
 
 
 def test_researcher_sees_firms_on_the_map_and_theory_stages(demo: str) -> None:
@@ -172,6 +174,32 @@ def test_researcher_sees_firms_on_the_map_and_theory_stages(demo: str) -> None:
     assert "Firms per stage (the theory's stage rule)" in json.dumps(
         [json.loads(c.proto.spec)["layout"]["title"] for c in at.get("plotly_chart")]
     )
+
+
+def test_stage_agreement_is_the_scorecard_s_on_the_same_firms(
+    demo: str, demo_analysis: StudyAnalysis
+) -> None:
+    at = open_page(start(ALICE), "clusters.py")
+    metrics = {m.label: m.value for m in at.metric}
+    agreement = demo_analysis.result.results["stages"]["agreement"]
+    assert metrics["ARI"] == tables.coefficient(agreement["ari"])
+    assert metrics["κ (linear)"] == tables.coefficient(agreement["kappa_linear"])
+    assert metrics["Same stage"] == f"{agreement['exact']:.0%}"
+    assert f"among all {agreement['n']} firms that have both stages" in texts(at.caption)
+    # the scorecard on the same page says the same numbers, the same way
+    card = next(t.value for t in at.table if "Verdict" in t.value.columns)
+    evidence = card.loc["Theory vs data", "Evidence"]
+    assert f"ARI = {metrics['ARI']}; κ (linear) = {metrics['κ (linear)']}" in evidence
+    assert f"{metrics['Same stage']} of firms get the same stage number" in evidence
+    # and the cross-table under them counts those firms
+    cross = next(
+        fig
+        for fig in (plotly.io.from_json(c.proto.spec) for c in at.get("plotly_chart"))
+        if fig.layout.title.text == "Theory stage × data-driven stage"
+    )
+    table = agreement["crosstab"]
+    expected = [[str(table[str(t)][str(c)]) for c in range(1, 5)] for t in range(1, 5)]
+    assert [list(row) for row in cross.data[1].text] == expected
 
 
 # --------------------------------------------------------------------------- researcher pages
@@ -187,7 +215,9 @@ def test_monitor_page(demo: str) -> None:
     assert "Nobody has started the survey yet" in texts(at.info)
 
 
-def test_validation_page_shows_results_and_offers_downloads(demo: str) -> None:
+def test_validation_page_shows_results_and_offers_downloads(
+    demo: str, demo_analysis: StudyAnalysis
+) -> None:
     at = open_page(start(ALICE), "analysis.py")
     assert at.selectbox[0].value == "auto"  # offering, when its groups are large enough
     labels = {b.label for b in at.get("download_button")}
@@ -206,6 +236,26 @@ def test_validation_page_shows_results_and_offers_downloads(demo: str) -> None:
     assert len(scripts) == 1 and "smcap-b2b_clean_data.csv" in scripts[0]
     assert {b.label for b in at.button} >= {"Clean data (CSV)", "Clean data (SPSS .sav)"}
     assert "400 respondents analysed" in texts(at.caption)
+    results = demo_analysis.result.results
+    n_cfa = results["cfa"]["n"]
+    assert f"400 respondents analysed (of 400); the CFA uses the {n_cfa} with complete" in texts(
+        at.caption
+    )
+    # why the CFA has fewer respondents, stated beside its table (not folded away)
+    assert f"CFA on {n_cfa} respondents with complete answers of 400 analysed" in texts(at.markdown)
+    fit = next(t.value for t in at.table if "RMSEA 90% CI" in t.value.columns)
+    assert list(fit["n"]) == [str(n_cfa)] * len(fit)
+    assert texts(at.warning).count("- ") == len(demo_analysis.result.warnings)
+    assert not at.expander  # nothing about the numbers is collapsed
+    # reliability per construct and per item, constructs by name
+    construct = demo_analysis.instrument.constructs[1]
+    items = next(s for s in at.selectbox if s.label == "Items of")
+    assert items.format_func(construct.id) == construct.label
+    items.set_value(construct.id).run()
+    shown = next(t.value for t in at.table if "Item-rest r" in t.value.columns)
+    stats = results["reliability"][construct.id]["items"]
+    assert list(shown["Item"]) == list(stats)
+    assert list(shown["Item-rest r"]) == [tables.coefficient(s["r_drop"]) for s in stats.values()]
     assert [t.label for t in at.tabs] == [
         "Scorecard",
         "Reliability",

@@ -2,11 +2,13 @@
 
 One app server (``streamlit run`` on a free port in 8650–8699) serves a temporary SQLite
 database seeded with the 400 demo responses; accounts come from ``SMCAP_USER_*`` variables.
-Screenshots of each dashboard page go to ``test-artifacts/``.
+Screenshots of each dashboard page go to ``test-artifacts/``. axe-core checks every dashboard
+page for accessibility violations (``make test`` fetches it; ``SMCAP_AXE_JS`` names its script).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,6 +42,18 @@ PASSWORD = "a long test passphrase"
 #: Milliseconds to wait for a page; the first visit runs the full analysis on a shared CPU.
 WAIT_MS = 120_000
 INSTRUMENT = load_instrument(DEFAULT_INSTRUMENT)
+#: axe-core's browser script: ``SMCAP_AXE_JS`` (set by ``make test``), else ``make axe``'s cache.
+AXE_JS = Path(
+    os.environ.get("SMCAP_AXE_JS")
+    or max(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").glob(
+            "smcap/axe-core-*/axe.min.js"
+        ),
+        default="",
+    )
+)
+#: Impacts that fail the accessibility test.
+AXE_FAILING = ("critical", "serious")
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +118,32 @@ def metric_value(page: Page, label: str) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
+def assert_charts_named(page: Page, n_charts: int) -> None:
+    """The page's ``n_charts`` charts are figures whose accessible name is their title."""
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    expect(charts).to_have_count(n_charts)
+    for chart in charts.all():
+        title = (chart.locator(".gtitle").text_content() or "").strip()
+        assert title
+        expect(chart).to_have_attribute("role", "figure")
+        expect(chart).to_have_accessible_name(title)
+
+
+def axe_violations(page: Page) -> list[str]:
+    """The critical and serious axe-core violations of the page as shown, one line each."""
+    page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.map(n => n.target.join(" ")).slice(0, 3)}))"""
+    )
+    return [
+        f"{v['impact']} {v['id']}: {v['help']} ({'; '.join(v['nodes'])})"
+        for v in found
+        if v["impact"] in AXE_FAILING
+    ]
+
+
 def test_dashboards_and_downloads_are_refused_without_log_in(app: AppServer, page: Page) -> None:
     page.goto(app.url)
     page.get_by_role("heading", name=INSTRUMENT.title).wait_for()
@@ -128,6 +168,8 @@ def test_reviewer_sees_the_cluster_dashboard_and_filters_change_the_counts(
     # sizes, profiles, map, stage × quadrant, agreement, stability, threshold sensitivity
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(7)
     expect(page.get_by_text("Aggregates only")).to_be_visible()
+    assert_charts_named(page, 7)
+    expect(page.get_by_role("figure", name="Stage profiles: mean level scores")).to_be_visible()
     assert metric_value(page, "Firms analysed") == "400"
     # only their page in the navigation
     nav = page.locator('[data-testid="stSidebarNav"]')
@@ -155,6 +197,7 @@ def test_researcher_pages_and_the_spss_download(
     page.get_by_role("heading", name="Response monitor").wait_for()
     idle(page)
     assert metric_value(page, "Completed") == "400"
+    assert_charts_named(page, 4)
     screenshot(page, artifacts_dir / "dashboard-monitor.png")
 
     open_dashboard(page, "Validation")
@@ -180,6 +223,7 @@ def test_researcher_pages_and_the_spss_download(
     open_dashboard(page, "Stages and strategies")
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(7)
     expect(page.get_by_text("Aggregates only")).to_have_count(0)
+    assert_charts_named(page, 7)
     screenshot(page, artifacts_dir / "dashboard-clusters-researcher.png")
 
     # an uploaded file is validated on the same page
@@ -190,7 +234,7 @@ def test_researcher_pages_and_the_spss_download(
     page.locator('[data-testid="stFileUploader"]').first.locator(
         "input[type=file]"
     ).set_input_files(upload)
-    page.get_by_text("150 respondents analysed").wait_for()
+    page.get_by_text("150 respondents analysed (of 150)").wait_for()
     idle(page)
     expect(page.get_by_role("button", name="Report (HTML)")).to_be_visible()
 
@@ -215,3 +259,40 @@ def test_wrong_passwords_are_refused_and_repeated_failures_slowed(
     page.wait_for_timeout(BASE_DELAY * 1000)
     log_in(page, "locky")  # after the wait it works
     page.get_by_role("heading", name="Stages and strategies").wait_for()
+
+
+@pytest.mark.skipif(
+    not AXE_JS.is_file(),
+    reason="axe-core not found: `make axe` fetches it (`make test` does so itself)",
+)
+def test_every_dashboard_page_passes_axe_core(app: AppServer, browser: Browser) -> None:
+    """No critical or serious axe-core violation on the log-in page, every researcher page
+    (every tab of the validation page) and the reviewer's pages."""
+    problems: dict[str, list[str]] = {}
+
+    def check(page: Page, name: str) -> None:
+        idle(page)
+        problems[name] = axe_violations(page)
+
+    for user, pages in (
+        ("alice", ["Response monitor", "Validation", "Stages and strategies"]),
+        ("rita", ["Stages and strategies"]),
+    ):
+        context = browser.new_context(viewport=DESKTOP)
+        context.set_default_timeout(WAIT_MS)
+        page = context.new_page()
+        page.goto(app.url + "login")
+        page.get_by_role("heading", name="Log in").wait_for()
+        check(page, "log-in")
+        log_in(page, user)
+        page.get_by_role("heading", name=pages[0]).wait_for()
+        for title in pages:
+            open_dashboard(page, title)
+            check(page, f"{title} ({user})")
+            if title == "Validation":
+                for tab in ("Reliability", "Factor structure", "Validity", "Invariance"):
+                    page.get_by_role("tab", name=tab).click()
+                    check(page, f"{title}, {tab} tab ({user})")
+        context.close()
+    assert len(problems) == 9
+    assert not {k: v for k, v in problems.items() if v}

@@ -21,6 +21,7 @@ from analysis.data.responses import validate_responses
 from analysis.data.simulate import simulate
 from analysis.pipeline import default_steps, run_analysis
 from analysis.structure import aggregates
+from analysis.structure.aggregates import stage_agreement_summary
 from instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument
 from instrument.codebook import codebook
 from survey import dashboards, flow, store
@@ -428,3 +429,16 @@ def test_browser_download_carries_the_bytes_and_no_text_can_end_the_script() -> 
     assert r"x\u003c/script>\u003cimg src=x onerror=alert(1)>\".csv" in html
     again = dashboards.browser_download_html(data, "a.csv", "text/csv", nonce="n2")
     assert again != dashboards.browser_download_html(data, "a.csv", "text/csv", nonce="n3")
+
+
+def test_stage_agreement_sample_gives_the_results_agreement(demo_analysis: StudyAnalysis) -> None:
+    data = dashboards.cluster_data(demo_analysis)
+    expected = demo_analysis.result.results["stages"]["agreement"]
+    careless = int(data.respondents["careless"].sum())
+    assert careless > 0  # the demo has careless answers: all firms would give other numbers
+    summary = stage_agreement_summary(dashboards.stage_agreement_sample(data.respondents))
+    assert summary is not None and summary["n"] == expected["n"]
+    for key in ("ari", "kappa_linear", "exact"):
+        assert summary[key] == pytest.approx(expected[key], abs=1e-12)
+    everyone = stage_agreement_summary(data.respondents)
+    assert everyone is not None and everyone["n"] > expected["n"]

@@ -358,6 +358,13 @@ def linked_hidden(
     return pd.Series(touches & ~holds_all, index=pd.Index(list(categories), tupleize_cols=False))
 
 
+def _kept(index: pd.Index, compared: pd.Series | None) -> np.ndarray:
+    """Which respondents of ``index`` are counted: all, or those ``compared`` marks."""
+    if compared is None:
+        return np.ones(len(index), dtype=bool)
+    return compared.reindex(index, fill_value=False).astype(bool).to_numpy()
+
+
 def _is_missing(value: object) -> bool:
     return not isinstance(value, tuple) and bool(pd.isna(value))
 
@@ -473,6 +480,7 @@ def count_table(
     column_values: Sequence[Hashable],
     min_cell: int = MIN_CELL,
     scope: FilterCells | None = None,
+    compared: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Cross-table of two columns over fixed categories, protected for reviewers.
 
@@ -492,6 +500,9 @@ def count_table(
         (:func:`suppress_counts`) instead.
     scope : FilterCells, optional
         A reviewer's filter cells: the cells :func:`linked_hidden` withholds are hidden first.
+    compared : Series of bool, optional
+        By respondent id: only these are counted (the view stays ``frame``), as in
+        :func:`stage_agreement_summary`.
 
     Returns
     -------
@@ -499,7 +510,7 @@ def count_table(
         Rows ``row_values`` × columns ``column_values`` (``Int64``, hidden cells missing);
         respondents missing either value are left out.
     """
-    both = frame[[rows, columns]].dropna()
+    both = frame.loc[_kept(frame.index, compared), [rows, columns]].dropna()
     table = pd.crosstab(both[rows], both[columns]).reindex(
         index=list(row_values), columns=list(column_values), fill_value=0
     )
@@ -508,7 +519,7 @@ def count_table(
         return table.astype("Int64")
     hide = None
     if scope is not None:
-        population = scope.frame[[rows, columns]].dropna()
+        population = scope.frame.loc[_kept(scope.frame.index, compared), [rows, columns]].dropna()
         pairs = pd.Series(list(zip(population[rows], population[columns], strict=True)))
         pairs.index = population.index
         categories = list(itertools.product(row_values, column_values))
@@ -728,10 +739,14 @@ def stage_agreement_summary(
     data: str = "stage_cluster",
     min_cell: int = 1,
     scope: FilterCells | None = None,
+    compared: pd.Series | None = None,
 ) -> dict[str, float | int] | None:
     """ARI, linear weighted kappa and exact agreement of two stage columns (no intervals).
 
     Point estimates of :func:`analysis.structure.agreement.stage_agreement` for a filtered subset.
+    ``compared`` (boolean, by respondent id) keeps only the respondents the stage analysis
+    compares, e.g. without careless answers; the view itself stays ``frame`` (with a ``scope``,
+    a union of its cells), so the suppression rule holds for the compared respondents.
 
     Returns
     -------
@@ -742,7 +757,7 @@ def stage_agreement_summary(
         reviewer's ``scope``) :func:`linked_hidden` withholds either count from this view.
     """
     _check_min_cell(min_cell)
-    both = frame[[theory, data]].dropna()
+    both = frame.loc[_kept(frame.index, compared), [theory, data]].dropna()
     if len(both) < 2:
         return None
     same = int((both[theory] == both[data]).sum())
@@ -750,7 +765,7 @@ def stage_agreement_summary(
     if same < min_cell or 0 < differ < min_cell:
         return None
     if scope is not None:
-        everyone = scope.frame[[theory, data]].dropna()
+        everyone = scope.frame.loc[_kept(scope.frame.index, compared), [theory, data]].dropna()
         agrees = (everyone[theory] == everyone[data]).map({True: "same", False: "differ"})
         withheld = linked_hidden(
             agrees.reindex(scope.frame.index),

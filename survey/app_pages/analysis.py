@@ -7,7 +7,6 @@ file), the codebook and an R script with the CFA's lavaan syntax.
 
 import secrets
 
-import pandas as pd
 import streamlit as st
 
 from analysis.criteria import (
@@ -19,13 +18,10 @@ from analysis.criteria import (
     fmt_cut,
 )
 from analysis.report.tables import (
-    fit_table,
-    invariance_table,
-    reliability_table,
     scorecard_table,
-    validity_table,
 )
 from survey import cache, charts, dashboards
+from survey import dashboard_tables as tables
 from survey.dashboards import InstrumentError, ResponsesError
 from survey.ui import escape_markdown
 
@@ -113,17 +109,22 @@ except ResponsesError as exc:
     st.stop()
 
 results = analysis.result.results
+cfa = results["cfa"]
+complete = (
+    f"; the CFA uses the {cfa['n']:,} with complete answers"
+    if cfa.get("status") == "ok" and cfa["n"] != results["n_respondents"]
+    else ""
+)
 st.caption(
-    f"{results['n_respondents']:,} respondents analysed (of {results['n_respondents_total']:,}) "
-    f"· {escape_markdown(results['instrument']['id'])} "
+    f"{results['n_respondents']:,} respondents analysed (of {results['n_respondents_total']:,})"
+    f"{complete} · {escape_markdown(results['instrument']['id'])} "
     f"{escape_markdown(results['instrument']['version'])} · seed {results['seed']}"
 )
 if analysis.result.warnings:
-    with st.expander(f"{len(analysis.result.warnings)} warning(s)"):
-        st.markdown("\n".join(f"- {escape_markdown(w)}" for w in analysis.result.warnings))
+    st.warning("\n".join(f"- {escape_markdown(w)}" for w in analysis.result.warnings))
 
 # --------------------------------------------------------------------------- downloads
-st.subheader("Downloads")
+st.header("Downloads")
 # Files with respondent rows (private) never get a /media/ URL, which anyone could read without
 # logging in while the session lasts: their bytes come over this session's websocket instead.
 requested = None
@@ -184,6 +185,7 @@ if requested is not None:
     )
 
 # --------------------------------------------------------------------------- results
+names = tables.construct_names(analysis.instrument)
 figures = {s.key: s.figures for s in analysis.result.sections}
 tabs = st.tabs(["Scorecard", "Reliability", "Factor structure", "Validity", "Invariance"])
 with tabs[0]:
@@ -193,69 +195,49 @@ with tabs[0]:
     else:
         st.info("The generalisability scorecard was not computed.")
 with tabs[1]:
-    st.dataframe(
-        reliability_table(results["reliability"]),
-        column_config={
-            "n_items": "items",
-            "alpha": st.column_config.NumberColumn("α", format="%.3f"),
-            "alpha_ci_low": st.column_config.NumberColumn("α 95% CI from", format="%.3f"),
-            "alpha_ci_high": st.column_config.NumberColumn("to", format="%.3f"),
-            "alpha_std": st.column_config.NumberColumn("standardised α", format="%.3f"),
-            "omega": st.column_config.NumberColumn("ω total", format="%.3f"),
-        },
-    )
+    reliability = results["reliability"]
+    st.markdown(tables.reliability_sample(results))
+    st.table(tables.reliability_display(reliability, analysis.instrument), hide_index=True)
     st.caption("Cronbach's α with Feldt's 95% CI, standardised α and McDonald's ω total (R psych).")
+    construct = st.selectbox(
+        "Items of", list(reliability), format_func=lambda c: names.get(c, c), key="items-of"
+    )
+    st.table(tables.item_display(reliability, construct, analysis.instrument), hide_index=True)
+    st.caption(
+        "Item-rest r: the item's correlation with the sum of the construct's other items. "
+        "α if dropped: the construct's α without the item (↑: higher than with it, so the item "
+        "lowers the consistency). As R psych's alpha()."
+    )
 with tabs[2]:
     sa, efa = results["sampling_adequacy"], results["efa"]
     a, b, c = st.columns(3)
-    a.metric("KMO", f"{sa['kmo']:.2f}", help=sa.get("kmo_label"))
+    a.metric("KMO", tables.coefficient(sa["kmo"]), help=sa.get("kmo_label"))
     b.metric("Factors (parallel analysis)", efa["n_factors_parallel"])
     c.metric("Constructs in the instrument", efa["n_factors_theory"])
-    fits = fit_table(results["cfa"])
-    if fits.empty:
-        st.warning(results["cfa"].get("reason", "The CFA was not run."))
+    if cfa.get("status") != "ok":
+        st.warning(cfa.get("reason", "The CFA was not run."))
     else:
-        shown = {
-            "n": fits["n"],
-            "χ²": fits["chisq"].map("{:,.1f}".format),
-            "df": fits["df"],
-            "p": fits["pvalue"].map("{:.3g}".format),
-            **{
-                k.upper(): [
-                    f"{v:.3f} ({w})" for v, w in zip(fits[k], fits[f"{k}_verdict"], strict=True)
-                ]
-                for k in ("cfi", "tli", "rmsea", "srmr")
-            },
-            "RMSEA 90% CI": [
-                f"{lo:.3f}–{hi:.3f}"
-                for lo, hi in zip(fits["rmsea_ci_low"], fits["rmsea_ci_high"], strict=True)
-            ],
-        }
-        st.dataframe(pd.DataFrame(shown, index=fits.index))
+        st.markdown(tables.cfa_sample(results))
+        st.table(tables.fit_display(cfa), hide_index=True)
         st.caption("ML CFA; fit judged against Hu & Bentler (1999). Same values as lavaan.")
-    for i, fig in enumerate([*figures.get("efa", ()), *figures.get("cfa", ())]):
-        st.plotly_chart(fig, key=f"factor-{i}")
+    for i, fig in enumerate(figures.get("efa", ())):
+        st.plotly_chart(fig, key=f"factor-{i}", alt=charts.title_of(fig))
+    if cfa.get("status") == "ok" and cfa.get("std_loadings"):
+        loadings = charts.loadings_figure(cfa["std_loadings"], analysis.instrument)
+        st.plotly_chart(loadings, key="loadings", alt=charts.title_of(loadings))
 with tabs[3]:
     validity = results["validity"]
     if validity.get("status") != "ok":
         st.warning(validity.get("reason", "Validity was not computed."))
     else:
-        st.dataframe(
-            validity_table(validity),
-            column_config={
-                "cr": st.column_config.NumberColumn("CR", format="%.3f"),
-                "ave": st.column_config.NumberColumn("AVE", format="%.3f"),
-                "sqrt_ave": st.column_config.NumberColumn("√AVE", format="%.3f"),
-                "max_htmt": st.column_config.NumberColumn("highest HTMT", format="%.3f"),
-                "max_htmt_with": "with",
-            },
-        )
+        st.table(tables.validity_display(validity, analysis.instrument), hide_index=True)
         st.caption(
             f"Convergent: CR ≥ {fmt_cut(CR_MIN)} and AVE ≥ {fmt_cut(AVE_MIN)}. "
             f"Discriminant: HTMT < {fmt_cut(HTMT_STRICT)} (semTools)."
         )
         for i, fig in enumerate(figures.get("validity", ())):
-            st.plotly_chart(fig, key=f"validity-{i}")
+            shown = charts.with_construct_names(fig, names)
+            st.plotly_chart(shown, key=f"validity-{i}", alt=charts.title_of(shown))
 with tabs[4]:
     invariance = results["invariance"]
     if invariance.get("status") != "ok":
@@ -268,8 +250,9 @@ with tabs[4]:
         st.markdown(
             f"Groups of **{escape_markdown(invariance['group'])}**: {escape_markdown(sizes)}."
         )
-        st.dataframe(invariance_table(invariance))
+        st.table(tables.invariance_display(invariance), hide_index=True)
         st.caption(
-            f"Invariant when ΔCFI ≥ {fmt_cut(DELTA_CFI_MIN, 3)} and "
-            f"ΔRMSEA ≤ {fmt_cut(DELTA_RMSEA_MAX, 3)} (Chen, 2007)."
+            "Each model's changes (Δ) are from the model before it; the configural model is the "
+            f"reference, so it has none ({tables.MISSING}). Invariant when ΔCFI ≥ "
+            f"{fmt_cut(DELTA_CFI_MIN, 3)} and ΔRMSEA ≤ {fmt_cut(DELTA_RMSEA_MAX, 3)} (Chen, 2007)."
         )

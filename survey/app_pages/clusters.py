@@ -7,11 +7,12 @@ and the map as individual (jittered) firms.
 """
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.criteria import JACCARD_STABLE, PREDICTION_STRENGTH_CUTOFF
+from analysis.criteria import JACCARD_STABLE, PREDICTION_STRENGTH_CUTOFF, fmt_cut
 from analysis.report.structure import sensitivity_figure
-from analysis.report.tables import calibrated_cuts_table, scorecard_table
+from analysis.report.tables import scorecard_table
 from analysis.structure.aggregates import (
     MIN_CELL,
     apply_filters,
@@ -27,8 +28,15 @@ from analysis.structure.aggregates import (
 )
 from instrument import LEVELS, QUADRANTS
 from survey import cache, charts, staff
+from survey import dashboard_tables as tables
 from survey.dashboards import ResponsesError
 from survey.ui import escape_markdown
+
+
+def show(fig: go.Figure, *, key: str) -> None:
+    """Draw a chart, its title also its name for screen readers."""
+    st.plotly_chart(fig, key=key, alt=charts.title_of(fig))
+
 
 context = cache.app_context()
 user = staff.current_user()
@@ -116,7 +124,7 @@ else:
     left, right = st.columns(2)
     with left:
         sizes = category_counts(subset[stage_column], [1, 2, 3, 4], min_cell=min_cell, scope=scope)
-        st.plotly_chart(
+        show(
             charts.stage_sizes_figure(sizes, title=f"Firms per stage ({stage_name.lower()})"),
             key="sizes",
         )
@@ -126,7 +134,7 @@ else:
             subset, stage=stage_column, levels=levels, min_cell=min_cell, scope=scope
         )
         profiles["level"] = profiles["level"].str.removeprefix("level_")
-        st.plotly_chart(
+        show(
             charts.profiles_figure(
                 profiles, title="Stage profiles: mean level scores with 95% CIs"
             ),
@@ -159,7 +167,7 @@ else:
                 cuts=data.quadrant_cuts,
                 scale=data.scale,
             )
-        st.plotly_chart(figure, key="map")
+        show(figure, key="map")
         if reviewer:
             st.caption(
                 "Numbers are firms per area. Grey areas hold firms, but too few to show "
@@ -200,7 +208,7 @@ else:
             min_cell=min_cell,
             scope=scope,
         )
-        st.plotly_chart(
+        show(
             charts.count_heatmap(
                 table,
                 title=f"Stage × quadrant ({stage_name.lower()})",
@@ -212,13 +220,18 @@ else:
             key="stage-quadrant",
         )
 
-    st.subheader("Do the data-driven stages agree with the theory?")
+    st.header("Do the data-driven stages agree with the theory?")
     if data.stages is None:
         st.info("The stage analysis was not run, so there are no data-driven stages to compare.")
     else:
         left, right = st.columns([1, 1])
         with left:
-            agreement = stage_agreement_summary(subset, min_cell=min_cell, scope=scope)
+            # the firms the stage analysis compares (careless answers left out), so that
+            # without filters these are the scorecard's numbers and cross-table
+            compared = ~data.respondents["careless"]
+            agreement = stage_agreement_summary(
+                subset, min_cell=min_cell, scope=scope, compared=compared
+            )
             if agreement is None:
                 st.caption(
                     "Agreement figures are not shown for this selection: they would reveal how "
@@ -227,14 +240,27 @@ else:
             else:
                 a, b, c = st.columns(3)
                 a.metric(
-                    "ARI", f"{agreement['ari']:.2f}", help="adjusted Rand index; 1 = identical"
+                    "ARI",
+                    tables.coefficient(agreement["ari"]),
+                    help="Adjusted Rand index; 1 = the same grouping",
                 )
                 b.metric(
-                    "Weighted kappa",
-                    f"{agreement['kappa_linear']:.2f}",
-                    help="Cohen's kappa, linear weights",
+                    "κ (linear)",
+                    tables.coefficient(agreement["kappa_linear"]),
+                    help="Cohen's kappa with linear weights",
                 )
                 c.metric("Same stage", f"{agreement['exact']:.0%}")
+                among = (
+                    f"the {agreement['n']:,} firms matching the filters"
+                    if filtered
+                    else f"all {agreement['n']:,} firms"
+                )
+                st.caption(
+                    f"Theory's rule vs data-driven profiles, among {among} that have both "
+                    "stages; firms flagged for careless answering are left out, as in the stage "
+                    "analysis"
+                    + ("." if filtered else " (the same figures as the scorecard's agreement row).")
+                )
             cross = count_table(
                 subset,
                 "stage_theory",
@@ -243,8 +269,9 @@ else:
                 column_values=[1, 2, 3, 4],
                 min_cell=min_cell,
                 scope=scope,
+                compared=compared,
             )
-            st.plotly_chart(
+            show(
                 charts.count_heatmap(
                     cross,
                     title="Theory stage × data-driven stage",
@@ -258,7 +285,7 @@ else:
         with right:
             jaccard = data.stages.get("jaccard")
             if jaccard:
-                st.plotly_chart(
+                show(
                     charts.jaccard_figure(jaccard["per_stage"], stable=JACCARD_STABLE),
                     key="stability",
                 )
@@ -266,20 +293,21 @@ else:
             if ps:
                 st.metric(
                     "Prediction strength",
-                    f"{ps['value']:.2f}",
+                    tables.coefficient(ps["value"]),
                     help=(
-                        f"split-half replicability; ≥ {PREDICTION_STRENGTH_CUTOFF:.2f} means "
-                        "strong (Tibshirani & Walther)"
+                        f"Split-half replicability; ≥ {fmt_cut(PREDICTION_STRENGTH_CUTOFF)} "
+                        "means strong (Tibshirani & Walther)"
                     ),
                 )
             st.caption(
-                "Stability and prediction strength describe the profiles fitted to all "
-                f"{data.n_total:,} respondents; they do not change with the filters. "
-                + str(data.stages.get("summary", ""))
+                "Stability and prediction strength describe the profiles, fitted to "
+                f"{data.stages['n_fitted']:,} of the {data.n_total:,} firms analysed (those "
+                "with every score the stage model uses, careless answers left out); they do not "
+                "change with the filters. " + str(data.stages.get("summary", ""))
             )
 
     if data.stages is not None and data.stages.get("threshold_sensitivity"):
-        st.subheader("Where does “developed” begin?")
+        st.header("Where does “developed” begin?")
         st.caption(
             "The case studies say which capabilities a firm must build, not how high a score "
             "means “built”. The chart re-runs the theory's rule with every threshold moved by "
@@ -289,10 +317,12 @@ else:
         left, right = st.columns([3, 2])
         with left:
             grid = suppress_grid_shares(data.stages["threshold_sensitivity"], min_cell=min_cell)
-            st.plotly_chart(sensitivity_figure(grid), key="sensitivity")
+            show(charts.with_stage_looks(sensitivity_figure(grid)), key="sensitivity")
         with right:
-            st.dataframe(
-                calibrated_cuts_table(data.stages.get("calibrated_thresholds") or {}),
+            st.table(
+                tables.calibrated_cuts_display(
+                    data.stages.get("calibrated_thresholds") or {}, context.instrument
+                ),
                 hide_index=True,
             )
             verdict = next(
@@ -306,7 +336,7 @@ else:
             if verdict:
                 st.caption(verdict)
 
-st.subheader("How far does the model generalise?")
+st.header("How far does the model generalise?")
 if data.generalisability is None:
     st.info("The generalisability scorecard was not computed.")
 else:

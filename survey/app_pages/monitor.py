@@ -1,7 +1,9 @@
 """Response monitor (researchers): fieldwork progress, drop-out, page times, data quality."""
 
+import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.quality.fieldwork import FLAG_NAMES
 from survey import cache, charts
 
 context = cache.app_context()
@@ -40,26 +42,38 @@ e.metric(
 if data.n_demo:
     st.caption(f"{data.n_demo:,} of these are simulated demo responses.")
 
+
+def show(fig: go.Figure, *, key: str) -> None:
+    """Draw a chart, its title also its name for screen readers."""
+    st.plotly_chart(fig, key=key, alt=charts.title_of(fig))
+
+
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.activity_figure(data.activity), key="activity")
+    show(charts.activity_figure(data.activity), key="activity")
 with right:
-    st.plotly_chart(charts.funnel_figure(data.funnel), key="funnel")
+    show(charts.funnel_figure(data.funnel), key="funnel")
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.page_time_figure(data.page_times), key="page-times")
+    show(charts.page_time_figure(data.page_times), key="page-times")
 with right:
     if data.quality is None:
         st.info("Quality screens run once at least two responses are complete.")
     else:
-        st.plotly_chart(charts.quality_figure(data.quality), key="quality")
+        show(charts.quality_figure(data.quality), key="quality")
         not_run = data.quality[data.quality["checked"] != "run"]
         for screen, why in zip(not_run["screen"], not_run["checked"], strict=True):
             st.caption(f"{screen}: {why}")
 
 if flagged:
     with st.expander(f"Flagged respondents ({flagged})"):
-        st.dataframe(data.flagged, column_config={"_index": "respondent"})
+        st.dataframe(
+            data.flagged,
+            column_config={
+                "_index": st.column_config.TextColumn("Respondent", width="medium"),
+                **{c: st.column_config.CheckboxColumn(name) for c, name in FLAG_NAMES.items()},
+            },
+        )
         st.caption(
             "The validation page can leave them out of the statistics; the clean data keeps "
             "their flags."
