@@ -292,6 +292,7 @@ class Quadrants(StepSection):
     correlation_ci: list[float | None] | None = None
     htmt: float | None = None
     distinct: bool | None = None
+    names: dict[str, str] = Field(default_factory=dict)
 
 
 class Claim(Section):

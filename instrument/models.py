@@ -35,6 +35,15 @@ QUADRANTS: tuple[Quadrant, ...] = (
     "co_creation",
 )
 
+#: The quadrants' names in seed 002 (Cartwright, Davies & Archer-Brown 2021, Table 2), shown when
+#: an instrument's feedback does not name them (``feedback.quadrants.<code>.title``).
+QUADRANT_TITLES: dict[Quadrant, str] = {
+    "call_to_action": "Call to Action",
+    "dissemination": "Dissemination",
+    "thought_leadership": "Thought Leadership",
+    "co_creation": "Co-creation",
+}
+
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 
 
@@ -735,6 +744,12 @@ class Instrument(_Frozen):
         """Half-width of the "mixed" band around each quadrant cut (default range / 48)."""
         band = self.quadrant_rule.mixed_band
         return (self.scale.max - self.scale.min) / 48 if band is None else float(band)
+
+    def quadrant_names(self) -> dict[str, str]:
+        """The name of each quadrant, in :data:`QUADRANTS` order: its feedback title, or the
+        papers' name (:data:`QUADRANT_TITLES`) when the instrument gives none."""
+        given = self.feedback.quadrants
+        return {q: given[q].title if q in given else QUADRANT_TITLES[q] for q in QUADRANTS}
 
     def quadrant_cuts(self) -> tuple[float, float]:
         """(control cut, orientation cut), defaulting to the scale midpoint."""

@@ -48,12 +48,6 @@ PALETTE_SYMBOLS = (
     "hexagon",
     "triangle-down",
 )
-QUADRANT_NAMES: dict[str, str] = {
-    "call_to_action": "Call to Action",
-    "dissemination": "Dissemination",
-    "thought_leadership": "Thought Leadership",
-    "co_creation": "Co-creation",
-}
 LEVEL_NAMES: dict[str, str] = {
     "operational": "Operational",
     "dynamic": "Dynamic",
@@ -292,8 +286,10 @@ def quadrant_points_figure(
     labels: Mapping[str, str],
     cuts: tuple[float, float],
     scale: tuple[float, float],
+    names: Mapping[str, str],
 ) -> go.Figure:
-    """Every firm's axis scores (jittered), coloured by ``colour_by`` (researchers only)."""
+    """Every firm's axis scores (jittered), coloured by ``colour_by`` (researchers only);
+    ``names``: the instrument's quadrant names (:meth:`Instrument.quadrant_names`)."""
     fig = go.Figure()
     values = [v for v in labels if v in set(points[colour_by].dropna())]
     for i, value in enumerate(values):
@@ -311,7 +307,7 @@ def quadrant_points_figure(
             },
             hovertemplate=f"{labels[value]}<extra></extra>",
         )
-    _quadrant_frame(fig, cuts, scale)
+    _quadrant_frame(fig, cuts, scale, names)
     return _layout(
         fig,
         "Quadrant map (each dot a firm, jittered)",
@@ -323,9 +319,14 @@ def quadrant_points_figure(
 
 
 def quadrant_density_figure(
-    binned: BinnedMap, *, cuts: tuple[float, float], scale: tuple[float, float]
+    binned: BinnedMap,
+    *,
+    cuts: tuple[float, float],
+    scale: tuple[float, float],
+    names: Mapping[str, str],
 ) -> go.Figure:
-    """Firms per area of the quadrant map; areas with too few firms are hidden."""
+    """Firms per area of the quadrant map; areas with too few firms are hidden; ``names``: the
+    instrument's quadrant names (:meth:`Instrument.quadrant_names`)."""
     counts = binned.counts.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     text = [
         [HIDDEN if pd.isna(v) else ("" if v == 0 else f"{int(v)}") for v in row] for row in counts
@@ -347,7 +348,7 @@ def quadrant_density_figure(
             hovertemplate="%{text} firms<extra></extra>",
         )
     )
-    _quadrant_frame(fig, cuts, scale)
+    _quadrant_frame(fig, cuts, scale, names)
     return _layout(
         fig,
         "Quadrant map (firms per area)",
@@ -358,7 +359,12 @@ def quadrant_density_figure(
     )
 
 
-def _quadrant_frame(fig: go.Figure, cuts: tuple[float, float], scale: tuple[float, float]) -> None:
+def _quadrant_frame(
+    fig: go.Figure,
+    cuts: tuple[float, float],
+    scale: tuple[float, float],
+    names: Mapping[str, str],
+) -> None:
     control_cut, orientation_cut = cuts
     fig.add_vline(x=orientation_cut, line={"color": "#666", "dash": "dash", "width": 1})
     fig.add_hline(y=control_cut, line={"color": "#666", "dash": "dash", "width": 1})
@@ -374,7 +380,7 @@ def _quadrant_frame(fig: go.Figure, cuts: tuple[float, float], scale: tuple[floa
         fig.add_annotation(
             x=x,
             y=y,
-            text=f"<b>{QUADRANT_NAMES[quadrant]}</b>",
+            text=f"<b>{names[quadrant]}</b>",
             showarrow=False,
             xanchor=xanchor,
             yanchor=yanchor,

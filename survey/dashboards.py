@@ -525,6 +525,8 @@ class ClusterData:
         The ``results.json`` sections (None when not run).
     scale : tuple of float
         Lowest and highest scale point.
+    quadrant_names : dict
+        The instrument's name of each quadrant.
     quadrant_cuts : tuple of float
         Control and orientation cuts.
     sector_labels : dict
@@ -538,6 +540,7 @@ class ClusterData:
     generalisability: dict[str, Any] | None
     scale: tuple[float, float]
     quadrant_cuts: tuple[float, float]
+    quadrant_names: dict[str, str]
     sector_labels: dict[str, str]
 
     @property
@@ -575,6 +578,7 @@ def cluster_data(analysis: StudyAnalysis) -> ClusterData:
         generalisability=results.get("generalisability"),
         scale=(float(inst.scale.min), float(inst.scale.max)),
         quadrant_cuts=inst.quadrant_cuts(),
+        quadrant_names=inst.quadrant_names(),
         sector_labels={o.value: o.label for o in sector.options} if sector else {},
     )
 

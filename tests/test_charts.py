@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from analysis.structure.aggregates import binned_map, map_edges, stage_profiles, suppress_counts
-from instrument import Instrument
+from instrument import QUADRANT_TITLES, Instrument
 from survey import charts
 
 
@@ -37,6 +37,7 @@ def test_density_map_never_shows_a_small_bin() -> None:
         binned_map(x, y, x_edges=edges, y_edges=edges, x_cut=4.0, y_cut=4.0),
         cuts=(4.0, 4.0),
         scale=(1.0, 7.0),
+        names=QUADRANT_TITLES,
     )
     texts = {t for row in fig.data[1].text for t in row}
     assert "3" not in texts and "hidden" in texts
@@ -170,7 +171,12 @@ def test_sectors_on_the_map_differ_in_colour_and_marker() -> None:
         {"axis_orientation": 4.0, "axis_control": 4.0, "sector": [f"s{i}" for i in range(8)]}
     )
     fig = charts.quadrant_points_figure(
-        points, colour_by="sector", labels=labels, cuts=(4.0, 4.0), scale=(1.0, 7.0)
+        points,
+        colour_by="sector",
+        labels=labels,
+        cuts=(4.0, 4.0),
+        scale=(1.0, 7.0),
+        names=QUADRANT_TITLES,
     )
     markers = [t.marker for t in fig.data]
     assert len({m.color for m in markers}) == len({m.symbol for m in markers}) == 8

@@ -10,9 +10,10 @@ from semopy.examples import holzinger39
 from analysis.data.simulate import Simulation
 from analysis.measurement.scoring import keyed_items, score_respondents
 from analysis.measurement.validity import htmt
+from analysis.report.structure import quadrants_section
 from analysis.sem.model import CFAModel
 from analysis.structure.quadrants import correlation_ci, quadrant_summary, wilson_interval
-from instrument import QUADRANTS, Instrument
+from instrument import QUADRANT_TITLES, QUADRANTS, Instrument
 
 # tests/r/quadrants_reference.R (R 4.x)
 R_WILSON = {
@@ -103,3 +104,42 @@ def test_clear_errors() -> None:
         wilson_interval(5, 3)
     with pytest.raises(ValueError, match="n ≥ 4"):
         correlation_ci(0.5, 3)
+
+
+def test_quadrant_names_come_from_the_instrument(instrument_2_0: Instrument) -> None:
+    names = instrument_2_0.quadrant_names()
+    assert list(names) == list(QUADRANTS)
+    assert names == {q: instrument_2_0.feedback.quadrants[q].title for q in QUADRANTS}
+    renamed_feedback = instrument_2_0.feedback.model_copy(
+        update={
+            "quadrants": {
+                q: f.model_copy(update={"title": f"Q-{q}"})
+                for q, f in instrument_2_0.feedback.quadrants.items()
+            }
+        }
+    )
+    renamed = instrument_2_0.model_copy(update={"feedback": renamed_feedback})
+    assert renamed.quadrant_names()["co_creation"] == "Q-co_creation"
+    bare = instrument_2_0.model_copy(
+        update={"feedback": instrument_2_0.feedback.model_copy(update={"quadrants": {}})}
+    )
+    assert bare.quadrant_names() == QUADRANT_TITLES
+    # the report shows the names the results carry, not names of its own
+    section = quadrants_section(
+        {
+            "shares": {q: {"n": 10, "share": 0.25, "ci": [0.1, 0.4]} for q in QUADRANTS},
+            "names": renamed.quadrant_names(),
+            "correlation": 0.1,
+            "correlation_ci": [0.0, 0.2],
+            "htmt": 0.2,
+            "htmt_method": "HTMT2",
+            "distinct": True,
+            "all_populated": True,
+            "min_share": 0.05,
+            "n": 40,
+            "n_mixed": 0,
+            "control_cut": 4.0,
+            "orientation_cut": 4.0,
+        }
+    )
+    assert "Q-thought_leadership" in section.html and "Thought Leadership" not in section.html

@@ -19,18 +19,12 @@ import numpy as np
 import pandas as pd
 
 from analysis.measurement.scoring import CLASSIFIED, MIXED, NON_CUMULATIVE, UNCLASSIFIED
-from instrument import LEVELS, QUADRANTS, Instrument
+from instrument import LEVELS, Instrument
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-#: Quadrant codes of the SPSS file, in this order (1–4).
-QUADRANT_LABELS: dict[str, str] = {
-    "call_to_action": "Call to Action",
-    "dissemination": "Dissemination",
-    "thought_leadership": "Thought Leadership",
-    "co_creation": "Co-creation",
-    MIXED: "Mixed (on a cut)",
-}
+#: Value label of ``quadrant`` for a firm on a cut (neither quadrant).
+MIXED_LABEL = "Mixed (on a cut)"
 #: Variable labels of the stage columns.
 STAGE_LABELS: dict[str, str] = {
     "stage_theory": "Stage by the theory's cumulative rule",
@@ -381,7 +375,7 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
             add(col, _numeric(series, col), f"Distance to the nearest {what} cut (scale points)")
         elif col == "quadrant":
             codes, code_labels = _codes(
-                series, [(q, QUADRANT_LABELS[q]) for q in (*QUADRANTS, MIXED)]
+                series, [*instrument.quadrant_names().items(), (MIXED, MIXED_LABEL)]
             )
             add(col, codes, "Strategy quadrant (control x orientation)", code_labels, "nominal")
         elif col.startswith("flag_") or col in ("flagged", "is_demo"):
@@ -494,7 +488,7 @@ def _clip(text: str, limit: int) -> str:
 
 __all__ = [
     "FORMULA_PREFIXES",
-    "QUADRANT_LABELS",
+    "MIXED_LABEL",
     "SpssData",
     "clean_data",
     "neutralise_formulas",

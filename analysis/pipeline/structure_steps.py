@@ -368,7 +368,13 @@ def quadrants_step(ctx: AnalysisContext) -> None:
         ctx.results["quadrants"] = {"status": "not run", "reason": reason}
         return
     c_cut, o_cut = inst.quadrant_cuts()
-    out = {"status": "ok", "control_cut": c_cut, "orientation_cut": o_cut, **summary.to_dict()}
+    out = {
+        "status": "ok",
+        "control_cut": c_cut,
+        "orientation_cut": o_cut,
+        **summary.to_dict(),
+        "names": inst.quadrant_names(),
+    }
     ctx.results["quadrants"] = out
 
 

@@ -31,15 +31,6 @@ from analysis.measurement.scoring import (
 from analysis.report import html as report
 from instrument import QUADRANTS
 
-#: Plain names of the quadrants and levels for tables and figures.
-QUADRANT_NAMES: dict[str, str] = {
-    "call_to_action": "Call to Action",
-    "dissemination": "Dissemination",
-    "thought_leadership": "Thought Leadership",
-    "co_creation": "Co-creation",
-}
-
-
 #: Badge class of each verdict (the report's colours: good / acceptable / poor / na).
 VERDICT_BADGE: dict[str, str] = {
     "supported": GOOD,
@@ -450,12 +441,13 @@ def quadrants_section(
     seed: int = 0,
 ) -> Any:
     """Quadrant shares, the quadrant map and the distinctness of the axes."""
+    names = quadrant_names(q)
     rows = []
     for name in QUADRANTS:
         s = q["shares"][name]
         rows.append(
             [
-                report.esc(QUADRANT_NAMES[name]),
+                report.esc(names[name]),
                 f"{s['n']:,}",
                 f"{s['share']:.1%} <span class='ci'>[{s['ci'][0]:.1%}, {s['ci'][1]:.1%}]</span>",
             ]
@@ -485,6 +477,7 @@ def quadrants_section(
             quadrant,
             control_cut=q["control_cut"],
             orientation_cut=q["orientation_cut"],
+            names=names,
             seed=seed,
         )
         figures.append(fig)
@@ -499,12 +492,18 @@ def quadrants_section(
             parts.append(
                 report.table(
                     rows,
-                    ["Theory stage", *QUADRANT_NAMES.values()],
+                    ["Theory stage", *(names[n] for n in QUADRANTS)],
                     numeric=range(1, 5),
                     caption="Firms by theory stage and quadrant.",
                 )
             )
     return report.section("quadrants", "Quadrants", parts, figures=figures)
+
+
+def quadrant_names(q: Mapping[str, Any]) -> dict[str, str]:
+    """The quadrants' names the results carry (the instrument's), else their codes."""
+    given = q.get("names") or {}
+    return {name: str(given.get(name, name)) for name in QUADRANTS}
 
 
 def quadrant_figure(
@@ -513,9 +512,11 @@ def quadrant_figure(
     *,
     control_cut: float,
     orientation_cut: float,
+    names: Mapping[str, str] | None = None,
     seed: int = 0,
 ) -> go.Figure:
     """Orientation × control scores of (a sample of) the firms, with the cuts and names."""
+    names = dict(names or {q: q for q in QUADRANTS})
     both = axes[["orientation", "control"]].assign(quadrant=quadrant).dropna()
     if len(both) > MAP_POINTS:
         both = both.sample(MAP_POINTS, random_state=seed)
@@ -527,7 +528,7 @@ def quadrant_figure(
                 x=part["orientation"],
                 y=part["control"],
                 mode="markers",
-                name=QUADRANT_NAMES[name],
+                name=names[name],
                 marker={"size": 5, "opacity": 0.6},
             )
         )

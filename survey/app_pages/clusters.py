@@ -156,7 +156,7 @@ else:
                 scope=scope,
             )
             figure = charts.quadrant_density_figure(
-                binned, cuts=data.quadrant_cuts, scale=data.scale
+                binned, cuts=data.quadrant_cuts, scale=data.scale, names=data.quadrant_names
             )
         else:
             points = jitter(subset, ["axis_orientation", "axis_control"], random_state=7)
@@ -166,6 +166,7 @@ else:
                 labels=data.sector_labels,
                 cuts=data.quadrant_cuts,
                 scale=data.scale,
+                names=data.quadrant_names,
             )
         show(figure, key="map")
         if reviewer:
@@ -212,7 +213,7 @@ else:
             charts.count_heatmap(
                 table,
                 title=f"Stage × quadrant ({stage_name.lower()})",
-                x_labels=[charts.QUADRANT_NAMES[q] for q in QUADRANTS],
+                x_labels=[data.quadrant_names[q] for q in QUADRANTS],
                 y_labels=[f"Stage {s}" for s in table.index],
                 x_title="strategy quadrant",
                 y_title="stage",
