@@ -27,7 +27,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from instrument import Instrument, load_instrument
-from survey import dashboards, flow, store
+from survey import dashboard_data, flow, store
 from survey.config import Settings, load_settings
 from survey.db import make_engine, migrate
 from survey.jobs import JobRegistry, Progress, ProgressCallback
@@ -106,12 +106,14 @@ def data_version(context: AppContext) -> store.DataVersion:
 @st.cache_data(max_entries=4, show_spinner=False)
 def _monitor(
     database_url: str, instrument_path: str, mtime: float, version: str, include_demo: bool
-) -> dashboards.MonitorData:
+) -> dashboard_data.MonitorData:
     questionnaire = _questionnaire(instrument_path, mtime)
-    return dashboards.monitor_data(engine(database_url), questionnaire, include_demo=include_demo)
+    return dashboard_data.monitor_data(
+        engine(database_url), questionnaire, include_demo=include_demo
+    )
 
 
-def monitor(context: AppContext, *, include_demo: bool) -> dashboards.MonitorData:
+def monitor(context: AppContext, *, include_demo: bool) -> dashboard_data.MonitorData:
     """Fieldwork statistics, recomputed when any response changes."""
     path = context.settings.instrument_path
     version = data_version(context).responses_key
@@ -148,11 +150,14 @@ def _run(key: Hashable, compute: Callable[[ProgressCallback], Any], what: str) -
 
 
 def stored_analysis(
-    context: AppContext, *, group: str | None = dashboards.AUTO_GROUP, exclude_flagged: bool = False
-) -> dashboards.StudyAnalysis:
+    context: AppContext,
+    *,
+    group: str | None = dashboard_data.AUTO_GROUP,
+    exclude_flagged: bool = False,
+) -> dashboard_data.StudyAnalysis:
     """The full validation of the completed responses, computed once per data version.
 
-    By default the invariance test runs across :func:`survey.dashboards.default_group`.
+    By default the invariance test runs across :func:`survey.dashboard_data.default_group`.
 
     Raises
     ------
@@ -166,12 +171,12 @@ def stored_analysis(
     questionnaire = context.questionnaire
     db = context.engine  # resolved here: the job runs outside Streamlit's script thread
 
-    def compute(progress: ProgressCallback) -> dashboards.StudyAnalysis:
-        responses = dashboards.stored_responses(db, questionnaire)
-        return dashboards.analyse(
+    def compute(progress: ProgressCallback) -> dashboard_data.StudyAnalysis:
+        responses = dashboard_data.stored_responses(db, questionnaire)
+        return dashboard_data.analyse(
             responses,
             questionnaire.instrument,
-            source=dashboards.STORED_SOURCE,
+            source=dashboard_data.STORED_SOURCE,
             id_column="respondent_id",
             group=group,
             exclude_flagged=exclude_flagged,
@@ -184,11 +189,11 @@ def stored_analysis(
 @st.cache_data(max_entries=4, show_spinner=False)
 def _clusters(
     database_url: str, instrument_path: str, mtime: float, version: str, *, _analysis: Any
-) -> dashboards.ClusterData:
-    return dashboards.cluster_data(_analysis)
+) -> dashboard_data.ClusterData:
+    return dashboard_data.cluster_data(_analysis)
 
 
-def clusters(context: AppContext) -> dashboards.ClusterData:
+def clusters(context: AppContext) -> dashboard_data.ClusterData:
     """The cluster dashboard's data, from the stored analysis, cached per data version.
 
     Raises
@@ -214,7 +219,7 @@ def _uploaded_responses(
     mtime: float,
 ) -> tuple[pd.DataFrame, Instrument]:
     default = _questionnaire(default_path, mtime).instrument
-    return dashboards.read_upload(
+    return dashboard_data.read_upload(
         data,
         file_name,
         instrument_text=instrument_text,
@@ -251,9 +256,9 @@ def uploaded_analysis(
     *,
     instrument_text: str | None = None,
     instrument_name: str = "instrument.yaml",
-    group: str | None = dashboards.AUTO_GROUP,
+    group: str | None = dashboard_data.AUTO_GROUP,
     exclude_flagged: bool = False,
-) -> dashboards.StudyAnalysis:
+) -> dashboard_data.StudyAnalysis:
     """The full validation of an uploaded file, computed once per content and options.
 
     Raises
@@ -268,8 +273,8 @@ def uploaded_analysis(
     key = ("upload", digest, file_name, instrument_name, group, exclude_flagged)
     source = Path(file_name).name
 
-    def compute(progress: ProgressCallback) -> dashboards.StudyAnalysis:
-        return dashboards.analyse(
+    def compute(progress: ProgressCallback) -> dashboard_data.StudyAnalysis:
+        return dashboard_data.analyse(
             responses,
             instrument,
             source=source,

@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analysis.cli.smcap import truth_path_for
-from analysis.data.simulate import simulate
+from analysis.data.simulate import simulate, truth_path_for
 from instrument import DEFAULT_INSTRUMENT, Instrument, load_instrument
 from survey import store
 from survey.auth import DEMO_ACCOUNTS_FILE, ensure_demo_accounts

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from instrument import DEFAULT_INSTRUMENT, load_instrument
-from survey import dashboards
+from survey import dashboard_data
 from survey.db import make_engine, migrate
 from survey.demo import seed_demo
 from survey.questionnaire import Questionnaire
@@ -29,18 +29,18 @@ def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def demo_analysis(demo_db_url: str) -> dashboards.StudyAnalysis:
+def demo_analysis(demo_db_url: str) -> dashboard_data.StudyAnalysis:
     """The full validation of the demo responses, invariance across ``offering``."""
     engine = make_engine(demo_db_url)
     questionnaire = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
     try:
-        responses = dashboards.stored_responses(engine, questionnaire)
+        responses = dashboard_data.stored_responses(engine, questionnaire)
     finally:
         engine.dispose()
-    return dashboards.analyse(
+    return dashboard_data.analyse(
         responses,
         questionnaire.instrument,
-        source=dashboards.STORED_SOURCE,
+        source=dashboard_data.STORED_SOURCE,
         id_column="respondent_id",
         group="offering",
     )

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from analysis.cli.smcap import main
 from analysis.data.responses import validate_responses
 from instrument import DEFAULT_INSTRUMENT, load_instrument, parse_instrument
-from survey import dashboards, flow
+from survey import dashboard_data, flow
 from survey.auth import User, attempt_login
 from survey.config import Settings
 from survey.questionnaire import Questionnaire
@@ -161,8 +161,8 @@ UPLOADS = [
 def test_uploads_name_the_file_not_a_server_folder(
     data: bytes, yaml: str | None, expected: str
 ) -> None:
-    with pytest.raises((dashboards.ResponsesError, dashboards.InstrumentError)) as info:
-        dashboards.read_upload(
+    with pytest.raises((dashboard_data.ResponsesError, dashboard_data.InstrumentError)) as info:
+        dashboard_data.read_upload(
             data,
             "../../etc/wave.csv",
             instrument_text=yaml,

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from survey import cache
 from survey import dashboard_tables as tables
 from survey.auth import FREE_FAILURES, User
-from survey.dashboards import StudyAnalysis
+from survey.dashboard_data import StudyAnalysis
 from survey.staff import USER_KEY
 
 APP = str(Path(__file__).resolve().parent.parent / "survey" / "app.py")

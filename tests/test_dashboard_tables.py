@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from survey import dashboard_tables as tables
-from survey.dashboards import StudyAnalysis
+from survey.dashboard_data import StudyAnalysis
 
 
 @pytest.mark.parametrize(

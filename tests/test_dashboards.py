@@ -24,8 +24,8 @@ from analysis.structure import aggregates
 from analysis.structure.aggregates import stage_agreement_summary
 from instrument import DEFAULT_INSTRUMENT, Instrument, InstrumentError, load_instrument
 from instrument.codebook import codebook
-from survey import dashboards, flow, store
-from survey.dashboards import ResponsesError, StudyAnalysis
+from survey import dashboard_data, flow, store
+from survey.dashboard_data import ResponsesError, StudyAnalysis
 from survey.demo import DEMO_CSV, seed_demo
 from survey.questionnaire import Questionnaire
 from tests.conftest import MINIMAL_YAML
@@ -49,7 +49,7 @@ def test_monitor_counts_progress_declines_and_flags(survey_engine: Engine) -> No
         now=T0 + timedelta(minutes=2),
     )
     flow.decline(survey_engine, Q)
-    data = dashboards.monitor_data(survey_engine, Q)
+    data = dashboard_data.monitor_data(survey_engine, Q)
     assert (data.n_consented, data.n_started, data.n_completed) == (402, 401, 400)
     assert data.n_demo == 400 and data.declines == 1
     assert data.funnel.loc["firm", "reached"] == 402
@@ -60,7 +60,7 @@ def test_monitor_counts_progress_declines_and_flags(survey_engine: Engine) -> No
     assert data.quality.loc["flagged", "n"] == len(data.flagged) > 0
     assert int(data.activity["consented"].sum()) == 402
 
-    real = dashboards.monitor_data(survey_engine, Q, include_demo=False)
+    real = dashboard_data.monitor_data(survey_engine, Q, include_demo=False)
     assert (real.n_consented, real.n_started, real.n_completed, real.n_demo) == (2, 1, 0, 0)
     assert real.quality is None and real.flagged.empty  # nothing completed to screen
     assert real.funnel.loc["audience", "reached"] == 1
@@ -68,25 +68,27 @@ def test_monitor_counts_progress_declines_and_flags(survey_engine: Engine) -> No
 
 # --------------------------------------------------------------------------- analysis
 def test_too_few_stored_responses_is_a_clear_error(survey_engine: Engine) -> None:
-    responses = dashboards.stored_responses(survey_engine, Q)
+    responses = dashboard_data.stored_responses(survey_engine, Q)
     with pytest.raises(ResponsesError, match="respondents"):
-        dashboards.analyse(responses, Q.instrument, source=dashboards.STORED_SOURCE)
+        dashboard_data.analyse(responses, Q.instrument, source=dashboard_data.STORED_SOURCE)
 
 
 def test_upload_is_read_and_errors_name_the_file() -> None:
     data = DEMO_CSV.read_bytes()
-    frame, inst = dashboards.read_upload(data, "wave1.csv", default_instrument=Q.instrument)
+    frame, inst = dashboard_data.read_upload(data, "wave1.csv", default_instrument=Q.instrument)
     assert len(frame) == 400 and inst is Q.instrument
     with pytest.raises(ResponsesError) as exc:
-        dashboards.read_upload(b"PK\x03\x04\x00\x00", "wave1.xlsx", default_instrument=Q.instrument)
+        dashboard_data.read_upload(
+            b"PK\x03\x04\x00\x00", "wave1.xlsx", default_instrument=Q.instrument
+        )
     assert "responses file 'wave1.xlsx' is not a CSV text file" in str(exc.value)
     assert "/tmp" not in str(exc.value)
-    _, mini = dashboards.read_upload(
+    _, mini = dashboard_data.read_upload(
         b"e1,e2\n1,2\n", "x.csv", instrument_text=MINIMAL_YAML, default_instrument=Q.instrument
     )
     assert mini.id == "mini"
     with pytest.raises(InstrumentError, match=r"bad\.yaml"):
-        dashboards.read_upload(
+        dashboard_data.read_upload(
             b"e1\n1\n",
             "x.csv",
             instrument_text="id: [",
@@ -97,61 +99,63 @@ def test_upload_is_read_and_errors_name_the_file() -> None:
 
 def test_default_group_is_offering_when_it_can_be_tested() -> None:
     frame = pd.read_csv(DEMO_CSV)
-    assert dashboards.default_group(Q.instrument, frame) == ("offering", "")
-    group, note = dashboards.default_group(Q.instrument, frame.head(150))
+    assert dashboard_data.default_group(Q.instrument, frame) == ("offering", "")
+    group, note = dashboard_data.default_group(Q.instrument, frame.head(150))
     assert group is None
     assert note.startswith("Invariance across 'offering' is not tested yet")
-    small = dashboards.analyse(
-        frame.head(150), Q.instrument, source="wave1.csv", group=dashboards.AUTO_GROUP
+    small = dashboard_data.analyse(
+        frame.head(150), Q.instrument, source="wave1.csv", group=dashboard_data.AUTO_GROUP
     )
     assert small.note == note and small.result.results["invariance"]["status"] == "not run"
 
 
 def test_group_columns_are_the_small_categorical_ones(demo_analysis: StudyAnalysis) -> None:
-    columns = dashboards.group_columns(demo_analysis.validated)
+    columns = dashboard_data.group_columns(
+        demo_analysis.validated.data, demo_analysis.validated.instrument
+    )
     assert {"sector", "offering", "employees", "country"} <= set(columns)
     assert not {"op_ai_1", "ac_1", "page_time_firm", "completed_at", "channels"} & set(columns)
 
 
 # --------------------------------------------------------------------------- downloads
 def test_downloads(demo_analysis: StudyAnalysis, tmp_path: Path) -> None:
-    report = dashboards.report_bytes(demo_analysis).decode()
+    report = dashboard_data.report_bytes(demo_analysis).decode()
     assert report.startswith("<!DOCTYPE html>") and "How far does the model generalise?" in report
-    results = json.loads(dashboards.results_bytes(demo_analysis))
+    results = json.loads(dashboard_data.results_bytes(demo_analysis))
     assert results["n_respondents"] == 400 and results["invariance"]["group"] == "offering"
-    clean = pd.read_csv(io.BytesIO(dashboards.clean_csv_bytes(demo_analysis)))
+    clean = pd.read_csv(io.BytesIO(dashboard_data.clean_csv_bytes(demo_analysis)))
     assert len(clean) == 400 and {"respondent_id", "op_ai_1", "stage_cluster"} <= set(clean)
     path = tmp_path / "clean.sav"
-    path.write_bytes(dashboards.clean_sav_bytes(demo_analysis))
+    path.write_bytes(dashboard_data.clean_sav_bytes(demo_analysis))
     data, meta = pyreadstat.read_sav(str(path))
     assert len(data) == 400 and meta.file_label == "smcap-b2b 2.0"
     assert meta.column_names_to_labels["stage_cluster"].startswith("Data-driven stage")
-    codebook = pd.read_csv(io.BytesIO(dashboards.codebook_csv_bytes(Q.instrument)))
+    codebook = pd.read_csv(io.BytesIO(dashboard_data.codebook_csv_bytes(Q.instrument)))
     assert "op_ai_1" in set(codebook["variable"])
-    assert dashboards.codebook_md_bytes(Q.instrument).startswith(b"# Codebook")
-    script = dashboards.lavaan_bytes(demo_analysis).decode()
+    assert dashboard_data.codebook_md_bytes(Q.instrument).startswith(b"# Codebook")
+    script = dashboard_data.lavaan_bytes(demo_analysis).decode()
     assert results["cfa"]["lavaan_syntax"] in script
     assert results["cfa"]["second_order"]["lavaan_syntax"] in script
     assert 'data <- data[lavNames(model, "ov")]' in script
     assert '"op_ai_3"' in script and "(1 + 7) - data[reverse]" in script
     assert "data[data == 99] <- NA" in script or "<- NA" in script  # 2.0's don't-know code
-    assert f'read.csv("{dashboards.download_name(demo_analysis, "clean_data.csv")}")' in script
+    assert f'read.csv("{dashboard_data.download_name(demo_analysis, "clean_data.csv")}")' in script
 
 
 def test_uploaded_text_cannot_become_a_formula(instrument_2_0) -> None:
     frame = pd.read_csv(DEMO_CSV, dtype={"channels": "string"}).head(120)
     hostile = list(HOSTILE_TEXT)
     frame["note"] = hostile + ["ok"] * (120 - len(hostile))
-    analysis = dashboards.analyse(
+    analysis = dashboard_data.analyse(
         frame, instrument_2_0, source="upload.csv", id_column="respondent_id"
     )
-    rows = assert_csv_safe(dashboards.clean_csv_bytes(analysis), n_rows=120)
+    rows = assert_csv_safe(dashboard_data.clean_csv_bytes(analysis), n_rows=120)
     notes = [row[rows[0].index("note")] for row in rows[1:]]
     assert notes[: len(hostile)] == [
         f"'{t}" if t.lstrip().startswith(("=", "+", "-", "@")) else t for t in hostile
     ]
     assert_csv_safe(
-        dashboards.codebook_csv_bytes(instrument_2_0), n_rows=len(codebook(instrument_2_0))
+        dashboard_data.codebook_csv_bytes(instrument_2_0), n_rows=len(codebook(instrument_2_0))
     )
 
 
@@ -172,7 +176,7 @@ def test_instrument_text_in_the_r_script_stays_in_comments(
     data = simulate(instrument_2_0, 120, random_state=9).responses
     validated = validate_responses(data, inst, source="sim")
     steps = [s for s in default_steps() if s.name in ("quality", "scores")]
-    script = dashboards.lavaan_bytes(
+    script = dashboard_data.lavaan_bytes(
         StudyAnalysis(validated, run_analysis(validated, inst, steps=steps))
     )
     lines = script.decode().splitlines()
@@ -195,7 +199,7 @@ def test_instrument_text_in_the_r_script_stays_in_comments(
 
 # --------------------------------------------------------------------------- clusters
 def test_cluster_data(demo_analysis: StudyAnalysis) -> None:
-    data = dashboards.cluster_data(demo_analysis)
+    data = dashboard_data.cluster_data(demo_analysis)
     assert [f.column for f in data.filters] == ["sector", "offering", "employees", "country"]
     assert data.filters[2].options[0] == ("e1_9", "1–9")
     assert data.n_total == 400
@@ -218,14 +222,14 @@ def test_downloads_keep_dont_know_apart_from_skipped(
     validated = validate_responses(data, instrument_2_0, source="sim")
     steps = [s for s in default_steps() if s.name in ("quality", "scores")]
     analysis = StudyAnalysis(validated, run_analysis(validated, instrument_2_0, steps=steps))
-    clean = pd.read_csv(io.BytesIO(dashboards.clean_csv_bytes(analysis)))
+    clean = pd.read_csv(io.BytesIO(dashboard_data.clean_csv_bytes(analysis)))
     assert clean[item].iloc[:4].tolist() == [99] * 4 and pd.isna(clean[item].iloc[4])
     path = tmp_path / "clean.sav"
-    path.write_bytes(dashboards.clean_sav_bytes(analysis))
+    path.write_bytes(dashboard_data.clean_sav_bytes(analysis))
     coded, meta = pyreadstat.read_sav(str(path), user_missing=True)
     assert coded[item].iloc[:4].tolist() == [99.0] * 4 and pd.isna(coded[item].iloc[4])
     assert meta.variable_value_labels[item][99.0] == "Don't know / not applicable"
-    script = dashboards.lavaan_bytes(analysis).decode()
+    script = dashboard_data.lavaan_bytes(analysis).decode()
     recode = "data[data == 99] <- NA  # Don't know / not applicable"
     assert recode in script and script.index(recode) < script.index("reverse <-")
 
@@ -315,7 +319,7 @@ def hidden_cells_recovered(
 
 @pytest.fixture(scope="module")
 def cluster_frame(demo_analysis: StudyAnalysis) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    data = dashboards.cluster_data(demo_analysis)
+    data = dashboard_data.cluster_data(demo_analysis)
     options = {f.column: [value for value, _ in f.options] for f in data.filters}
     return data.respondents, options
 
@@ -419,7 +423,7 @@ def test_reviewer_cross_table_shows_the_agreement(
 
 def test_browser_download_carries_the_bytes_and_no_text_can_end_the_script() -> None:
     data = bytes(range(256)) * 3
-    html = dashboards.browser_download_html(
+    html = dashboard_data.browser_download_html(
         data, 'x</script><img src=x onerror=alert(1)>".csv', "text/csv", nonce="n1"
     )
     assert html.startswith("<script>") and html.endswith("</script>")
@@ -427,16 +431,16 @@ def test_browser_download_carries_the_bytes_and_no_text_can_end_the_script() -> 
     payload = re.search(r'atob\("([A-Za-z0-9+/=]+)"\)', html)
     assert payload is not None and base64.b64decode(payload.group(1)) == data
     assert r"x\u003c/script>\u003cimg src=x onerror=alert(1)>\".csv" in html
-    again = dashboards.browser_download_html(data, "a.csv", "text/csv", nonce="n2")
-    assert again != dashboards.browser_download_html(data, "a.csv", "text/csv", nonce="n3")
+    again = dashboard_data.browser_download_html(data, "a.csv", "text/csv", nonce="n2")
+    assert again != dashboard_data.browser_download_html(data, "a.csv", "text/csv", nonce="n3")
 
 
 def test_stage_agreement_sample_gives_the_results_agreement(demo_analysis: StudyAnalysis) -> None:
-    data = dashboards.cluster_data(demo_analysis)
+    data = dashboard_data.cluster_data(demo_analysis)
     expected = demo_analysis.result.results["stages"]["agreement"]
     careless = int(data.respondents["careless"].sum())
     assert careless > 0  # the demo has careless answers: all firms would give other numbers
-    summary = stage_agreement_summary(dashboards.stage_agreement_sample(data.respondents))
+    summary = stage_agreement_summary(dashboard_data.stage_agreement_sample(data.respondents))
     assert summary is not None and summary["n"] == expected["n"]
     for key in ("ari", "kappa_linear", "exact"):
         assert summary[key] == pytest.approx(expected[key], abs=1e-12)

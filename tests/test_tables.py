@@ -12,7 +12,7 @@ from analysis.report.tables import (
     scorecard_table,
     validity_table,
 )
-from survey.dashboards import StudyAnalysis
+from survey.dashboard_data import StudyAnalysis
 
 
 @pytest.fixture(scope="module")

@@ -284,7 +284,7 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from analysis.data.export import write_safe_csv
-    from analysis.data.simulate import simulate
+    from analysis.data.simulate import simulate, truth_path_for
 
     if args.n < 1:
         raise CliError(f"--n must be at least 1, got {args.n}")
@@ -304,12 +304,6 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def truth_path_for(responses_csv: str | Path) -> Path:
-    """``data/x.csv`` → ``data/x_truth.csv``."""
-    p = Path(responses_csv)
-    return p.with_name(f"{p.stem}_truth.csv")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ A ``null`` variant replaces the four stages with one continuous maturity.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -432,3 +433,9 @@ def _is_product(instrument: Instrument, firm: pd.DataFrame, n: int) -> np.ndarra
     if q is None or q.id not in firm.columns:
         return np.zeros(n, dtype=bool)
     return (firm[q.id] == "product").to_numpy()
+
+
+def truth_path_for(responses_csv: str | Path) -> Path:
+    """``data/x.csv`` → ``data/x_truth.csv``."""
+    p = Path(responses_csv)
+    return p.with_name(f"{p.stem}_truth.csv")

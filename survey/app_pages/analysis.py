@@ -20,9 +20,9 @@ from analysis.criteria import (
 from analysis.report.tables import (
     scorecard_table,
 )
-from survey import cache, charts, dashboards
+from survey import cache, charts, dashboard_data
 from survey import dashboard_tables as tables
-from survey.dashboards import InstrumentError, ResponsesError
+from survey.dashboard_data import InstrumentError, ResponsesError
 from survey.ui import escape_markdown
 
 context = cache.app_context()
@@ -64,12 +64,7 @@ if source == UPLOAD:
     except (ResponsesError, InstrumentError, UnicodeDecodeError) as exc:
         st.error(f"The file cannot be analysed:\n\n{escape_markdown(exc)}")
         st.stop()
-    skip = {*instrument.item_ids, *(a.id for a in instrument.attention_checks)}
-    groups = [
-        str(c)
-        for c in responses.columns
-        if c not in skip and 2 <= responses[c].nunique(dropna=True) <= dashboards.MAX_GROUPS
-    ]
+    groups = dashboard_data.group_columns(responses, instrument)
 else:
     instrument = context.instrument
     groups = [q.id for q in instrument.firmographics if q.type == "single"]
@@ -81,8 +76,10 @@ auto_label = (
 )
 group = left.selectbox(
     "Measurement invariance across",
-    [dashboards.AUTO_GROUP, None, *groups],
-    format_func=lambda g: {dashboards.AUTO_GROUP: auto_label, None: "— no grouping —"}.get(g, g),
+    [dashboard_data.AUTO_GROUP, None, *groups],
+    format_func=lambda g: {dashboard_data.AUTO_GROUP: auto_label, None: "— no grouping —"}.get(
+        g, g
+    ),
     key="analysis-group",
 )
 exclude_flagged = right.checkbox(
@@ -130,17 +127,17 @@ st.header("Downloads")
 requested = None
 with st.container(horizontal=True):
     files = (
-        ("Report (HTML)", "report.html", "text/html", dashboards.report_bytes, False),
-        ("Results (JSON)", "results.json", "application/json", dashboards.results_bytes, False),
-        ("Clean data (CSV)", "clean_data.csv", "text/csv", dashboards.clean_csv_bytes, True),
+        ("Report (HTML)", "report.html", "text/html", dashboard_data.report_bytes, False),
+        ("Results (JSON)", "results.json", "application/json", dashboard_data.results_bytes, False),
+        ("Clean data (CSV)", "clean_data.csv", "text/csv", dashboard_data.clean_csv_bytes, True),
         (
             "Clean data (SPSS .sav)",
             "clean_data.sav",
             "application/x-spss-sav",
-            dashboards.clean_sav_bytes,
+            dashboard_data.clean_sav_bytes,
             True,
         ),
-        ("lavaan model (R)", "cfa_lavaan.R", "text/plain", dashboards.lavaan_bytes, False),
+        ("lavaan model (R)", "cfa_lavaan.R", "text/plain", dashboard_data.lavaan_bytes, False),
     )
     for label, suffix, mime, make, private in files:
         if private:
@@ -150,7 +147,7 @@ with st.container(horizontal=True):
         st.download_button(
             label,
             data=lambda make=make: make(analysis),
-            file_name=dashboards.download_name(analysis, suffix),
+            file_name=dashboard_data.download_name(analysis, suffix),
             mime=mime,
             on_click="ignore",
             icon=":material/download:",
@@ -158,16 +155,16 @@ with st.container(horizontal=True):
     inst = analysis.instrument
     st.download_button(
         "Codebook (CSV)",
-        data=lambda: dashboards.codebook_csv_bytes(inst),
-        file_name=dashboards.download_name(analysis, "codebook.csv"),
+        data=lambda: dashboard_data.codebook_csv_bytes(inst),
+        file_name=dashboard_data.download_name(analysis, "codebook.csv"),
         mime="text/csv",
         on_click="ignore",
         icon=":material/download:",
     )
     st.download_button(
         "Codebook (Markdown)",
-        data=lambda: dashboards.codebook_md_bytes(inst),
-        file_name=dashboards.download_name(analysis, "codebook.md"),
+        data=lambda: dashboard_data.codebook_md_bytes(inst),
+        file_name=dashboard_data.download_name(analysis, "codebook.md"),
         mime="text/markdown",
         on_click="ignore",
         icon=":material/download:",
@@ -175,9 +172,9 @@ with st.container(horizontal=True):
 if requested is not None:
     suffix, mime, make = requested
     st.html(
-        dashboards.browser_download_html(
+        dashboard_data.browser_download_html(
             make(analysis),
-            dashboards.download_name(analysis, suffix),
+            dashboard_data.download_name(analysis, suffix),
             mime,
             nonce=secrets.token_hex(8),
         ),

@@ -29,7 +29,7 @@ from analysis.structure.aggregates import (
 from instrument import LEVELS, QUADRANTS
 from survey import cache, charts, staff
 from survey import dashboard_tables as tables
-from survey.dashboards import ResponsesError
+from survey.dashboard_data import ResponsesError
 from survey.ui import escape_markdown
 
 

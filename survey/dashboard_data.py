@@ -314,16 +314,27 @@ def read_upload(
     return frame, parse_instrument(instrument_text, source=Path(instrument_name).name)
 
 
-def group_columns(validated: ValidatedResponses) -> list[str]:
+def group_columns(data: pd.DataFrame, instrument: Instrument) -> list[str]:
     """Columns that can define groups for the invariance test: 2 to 12 distinct values.
 
     Items, attention checks, page timings and date-times are left out.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Responses, validated (``ValidatedResponses.data``) or as uploaded.
+    instrument : Instrument
+        The instrument they answer.
+
+    Returns
+    -------
+    list of str
+        The columns, in the data's order.
     """
-    inst = validated.instrument
-    skip = {*inst.item_ids, *(a.id for a in inst.attention_checks)}
+    skip = {*instrument.item_ids, *(a.id for a in instrument.attention_checks)}
     out = []
-    for column in validated.data.columns:
-        series = validated.data[column]
+    for column in data.columns:
+        series = data[column]
         if column in skip or str(column).startswith("page_time_"):
             continue
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
