@@ -27,7 +27,7 @@ APT        := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 T0   := $(shell date +%s)
 step  = echo "[$$(( $$(date +%s) - $(T0) ))s] $(1)"
 
-.PHONY: run test lint install lock system-deps axe demo-data bench clean
+.PHONY: run test test-fast lint install lock system-deps axe demo-data bench clean
 
 # The venv gets no pip of its own when $(PYTHON)'s pip can install into it (pip >= 22.3): quicker.
 $(UV_HOME)/bin/uv:
@@ -107,6 +107,11 @@ lint: $(STAMP)
 test: $(STAMP) system-deps $(AXE_JS)
 	$(BIN)/ruff check .
 	SMCAP_AXE_JS=$(AXE_JS) $(BIN)/pytest
+
+# A quick check while editing: no browser, no PostgreSQL, no slow tests (no Debian packages).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -m "not browser and not postgres and not slow" -p no:randomly
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_analyze.py

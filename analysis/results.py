@@ -200,6 +200,15 @@ class Fit(StepSection):
     converged: bool | None = None
 
 
+class SecondOrder(Fit):
+    """The second-order model: the four capability levels above their constructs."""
+
+    model: str | None = None
+    std_loadings: dict[str, float | None] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+    lavaan_syntax: str | None = None
+
+
 class CFA(Fit):
     """The first-order CFA, with the second-order and networking-structure comparisons."""
 
@@ -214,7 +223,7 @@ class CFA(Fit):
     factor_correlations: dict[str, dict[str, float | None]] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
     lavaan_syntax: str | None = None
-    second_order: Fit | None = None
+    second_order: SecondOrder | None = None
     networking_structure: StepSection | None = None
 
 

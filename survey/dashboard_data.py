@@ -395,9 +395,10 @@ def lavaan_bytes(analysis: StudyAnalysis) -> bytes:
     instrument text can become R code.
     """
     inst = analysis.instrument
-    cfa = analysis.result.results.get("cfa", {})
-    first = cfa.get("lavaan_syntax") or lavaan_syntax(model_from_instrument(inst))
-    second = (cfa.get("second_order") or {}).get("lavaan_syntax")
+    cfa = analysis.result.typed.cfa
+    fitted = cfa.lavaan_syntax if cfa is not None else None
+    first = fitted or lavaan_syntax(model_from_instrument(inst))
+    second = cfa.second_order.lavaan_syntax if cfa is not None and cfa.second_order else None
     reverse = ", ".join(_r_string(i) for i in inst.reverse_item_ids)
     dk = inst.scale.dont_know
     dont_know = (
@@ -576,7 +577,8 @@ def cluster_data(analysis: StudyAnalysis) -> ClusterData:
         frame[f.column] = analysis.validated.data[f.column].reindex(frame.index).astype("string")
     careless = [c for c in CARELESS_FLAGS if c in assignments.columns]
     frame["careless"] = assignments[careless].fillna(False).astype(bool).any(axis=1)
-    if results.get("exclusions", {}).get("applied"):  # analysed without the flagged ones
+    exclusions = analysis.result.typed.exclusions
+    if exclusions is not None and exclusions.applied:  # analysed without the flagged ones
         flagged = analysis.result.assignments.get("flagged")
         if flagged is not None:
             frame = frame.loc[~flagged.reindex(frame.index).fillna(False).astype(bool)]

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.report.tables import fit_table, invariance_table, reliability_table, validity_table
+from analysis.results import Results
 from instrument import Instrument
 
 #: What a table shows where a value does not exist.
@@ -111,32 +112,33 @@ def construct_names(instrument: Instrument) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- sample sizes
-def cfa_sample(results: Mapping[str, Any]) -> str:
+def cfa_sample(results: Results) -> str:
     """Why the CFA has fewer respondents than were analysed, in one sentence.
 
     Examples
     --------
-    >>> cfa_sample({"n_respondents": 404, "cfa": {"status": "ok", "n": 355}})
+    >>> from analysis.results import parse_results
+    >>> cfa_sample(parse_results({"n_respondents": 404, "cfa": {"status": "ok", "n": 355}}))
     'CFA on 355 respondents with complete answers of 404 analysed: the other 49 left at least one item unanswered or answered “don’t know”, and ML with listwise deletion (as lavaan) needs every answer.'
     """  # noqa: E501
-    analysed = int(results["n_respondents"])
-    cfa = results.get("cfa") or {}
-    if cfa.get("status") != "ok":
+    analysed = results.n_respondents or 0
+    cfa = results.cfa
+    if cfa is None or cfa.status != "ok" or cfa.n is None:
         return f"{analysed:,} respondents analysed; the CFA was not run."
-    n = int(cfa["n"])
-    if n == analysed:
+    if cfa.n == analysed:
         return f"CFA on all {analysed:,} respondents analysed (every one answered every item)."
     return (
-        f"CFA on {n:,} respondents with complete answers of {analysed:,} analysed: the other "
-        f"{analysed - n:,} left at least one item unanswered or answered “don’t know”, and ML "
+        f"CFA on {cfa.n:,} respondents with complete answers of {analysed:,} analysed: the other "
+        f"{analysed - cfa.n:,} left at least one item unanswered or answered “don’t know”, and ML "
         "with listwise deletion (as lavaan) needs every answer."
     )
 
 
-def reliability_sample(results: Mapping[str, Any]) -> str:
+def reliability_sample(results: Results) -> str:
     """How many respondents the reliability statistics rest on, in one sentence."""
-    analysed = int(results["n_respondents"])
-    n_obs = {int(r["n_obs"]) for r in results["reliability"].values()}
+    analysed = results.n_respondents or 0
+    per_construct = results.reliability if isinstance(results.reliability, dict) else {}
+    n_obs = {r.n_obs for r in per_construct.values()}
     on = f"all {analysed:,} respondents analysed" if n_obs == {analysed} else "the respondents"
     return (
         f"Reliability uses every answer of {on}, item pair by item pair (pairwise, as R psych); "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.results import parse_results
 from survey import dashboard_tables as tables
 from survey.dashboard_data import StudyAnalysis
 
@@ -44,16 +45,16 @@ def assert_readable(frame: pd.DataFrame) -> None:
 
 def test_cfa_sample_says_both_numbers_and_why(demo_analysis: StudyAnalysis) -> None:
     results = demo_analysis.result.results
-    text = tables.cfa_sample(results)
+    text = tables.cfa_sample(demo_analysis.result.typed)
     n, analysed = results["cfa"]["n"], results["n_respondents"]
     assert n < analysed == 400
     assert f"CFA on {n} respondents with complete answers of {analysed} analysed" in text
     assert f"the other {analysed - n} left at least one item unanswered" in text
     complete = {**results, "cfa": {**results["cfa"], "n": analysed}}
-    assert tables.cfa_sample(complete) == (
+    assert tables.cfa_sample(parse_results(complete)) == (
         f"CFA on all {analysed} respondents analysed (every one answered every item)."
     )
-    assert "400 respondents analysed" in tables.reliability_sample(results)
+    assert "400 respondents analysed" in tables.reliability_sample(demo_analysis.result.typed)
 
 
 def test_reliability_tables_name_constructs_and_show_item_statistics(

@@ -106,16 +106,17 @@ except ResponsesError as exc:
     st.stop()
 
 results = analysis.result.results
-cfa = results["cfa"]
+typed = analysis.result.typed  # the same results, read by attribute
+cfa, about = typed.cfa, typed.instrument
 complete = (
-    f"; the CFA uses the {cfa['n']:,} with complete answers"
-    if cfa.get("status") == "ok" and cfa["n"] != results["n_respondents"]
+    f"; the CFA uses the {cfa.n:,} with complete answers"
+    if cfa is not None and cfa.status == "ok" and cfa.n != typed.n_respondents
     else ""
 )
 st.caption(
-    f"{results['n_respondents']:,} respondents analysed (of {results['n_respondents_total']:,})"
-    f"{complete} · {escape_markdown(results['instrument']['id'])} "
-    f"{escape_markdown(results['instrument']['version'])} · seed {results['seed']}"
+    f"{typed.n_respondents or 0:,} respondents analysed (of {typed.n_respondents_total or 0:,})"
+    f"{complete} · {escape_markdown(about.id if about else '')} "
+    f"{escape_markdown(about.version if about else '')} · seed {typed.seed}"
 )
 if analysis.result.warnings:
     st.warning("\n".join(f"- {escape_markdown(w)}" for w in analysis.result.warnings))
@@ -193,7 +194,7 @@ with tabs[0]:
         st.info("The generalisability scorecard was not computed.")
 with tabs[1]:
     reliability = results["reliability"]
-    st.markdown(tables.reliability_sample(results))
+    st.markdown(tables.reliability_sample(typed))
     st.table(tables.reliability_display(reliability, analysis.instrument), hide_index=True)
     st.caption("Cronbach's α with Feldt's 95% CI, standardised α and McDonald's ω total (R psych).")
     construct = st.selectbox(
@@ -211,16 +212,16 @@ with tabs[2]:
     a.metric("KMO", tables.coefficient(sa["kmo"]), help=sa.get("kmo_label"))
     b.metric("Factors (parallel analysis)", efa["n_factors_parallel"])
     c.metric("Constructs in the instrument", efa["n_factors_theory"])
-    if cfa.get("status") != "ok":
-        st.warning(cfa.get("reason", "The CFA was not run."))
+    if cfa is None or cfa.status != "ok":
+        st.warning(cfa.reason if cfa is not None and cfa.reason else "The CFA was not run.")
     else:
-        st.markdown(tables.cfa_sample(results))
-        st.table(tables.fit_display(cfa), hide_index=True)
+        st.markdown(tables.cfa_sample(typed))
+        st.table(tables.fit_display(results["cfa"]), hide_index=True)
         st.caption("ML CFA; fit judged against Hu & Bentler (1999). Same values as lavaan.")
     for i, fig in enumerate(figures.get("efa", ())):
         st.plotly_chart(fig, key=f"factor-{i}", alt=charts.title_of(fig))
-    if cfa.get("status") == "ok" and cfa.get("std_loadings"):
-        loadings = charts.loadings_figure(cfa["std_loadings"], analysis.instrument)
+    if cfa is not None and cfa.status == "ok" and cfa.std_loadings:
+        loadings = charts.loadings_figure(cfa.std_loadings, analysis.instrument)
         st.plotly_chart(loadings, key="loadings", alt=charts.title_of(loadings))
 with tabs[3]:
     validity = results["validity"]
