@@ -315,7 +315,6 @@ def _stage_latents(
     rng: np.random.Generator,
 ) -> _Latents:
     """Draw the stage model: stages, construct latents around their cuts, and the axes."""
-    mid = instrument.scale.midpoint
     probs = np.asarray(cfg.stage_probs, dtype=float)
     stage = rng.choice(4, size=n, p=probs / probs.sum()) + 1
     person = rng.normal(0.0, cfg.person_sd, n)
@@ -334,12 +333,7 @@ def _stage_latents(
         level[construct.id] = (
             cut[construct.id] - cfg.below_gap + shift + person + level_noise[construct.level]
         )
-    p_dec = np.asarray(P_DECENTRALISED)[stage - 1]
-    is_dec = rng.random(n) < p_dec
-    product = _is_product(instrument, firm, n)
-    is_rel = rng.random(n) < np.where(product, 0.55, 0.45)
-    decentral = mid + np.where(is_dec, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
-    relational = mid + np.where(is_rel, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
+    decentral, relational = _stage_axes(instrument, firm, stage, rng)
     return _Latents(
         stage=stage,
         maturity=stage + person,
@@ -348,6 +342,21 @@ def _stage_latents(
         decentral=decentral,
         relational=relational,
     )
+
+
+def _stage_axes(
+    instrument: Instrument, firm: pd.DataFrame, stage: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Control and orientation scores: a side of the cut (by stage, offering), then a distance."""
+    n = len(stage)
+    mid = instrument.scale.midpoint
+    p_dec = np.asarray(P_DECENTRALISED)[stage - 1]
+    is_dec = rng.random(n) < p_dec
+    product = _is_product(instrument, firm, n)
+    is_rel = rng.random(n) < np.where(product, 0.55, 0.45)
+    decentral = mid + np.where(is_dec, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
+    relational = mid + np.where(is_rel, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
+    return decentral, relational
 
 
 def _true_scores(
