@@ -226,84 +226,175 @@ def simulate(
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     cfg = config or SimulationConfig()
+    _check_developed_at(instrument, cfg)
     rng = np.random.default_rng(random_state)
-    scale = instrument.scale
-    mid = scale.midpoint
+    firm = _firmographics(instrument, n, rng)
+    if null:
+        latent = _null_latents(instrument, n, cfg, rng)
+    else:
+        latent = _stage_latents(instrument, firm, n, cfg, rng)
+    true_score = _true_scores(instrument, latent, n, cfg, rng)
+    answers = _item_answers(instrument, true_score, n, cfg, rng)
+    care = _draw_careless(n, cfg, rng)
+    answers = _answer_carelessly(instrument, answers, care, rng)
+    failed = _attention_failed(instrument, answers, n)
+    table = _likert_table(instrument, answers, n, cfg, rng)
+    timings = _page_timings(instrument, care.speeder, rng)
     ids = [f"sim{i + 1:06d}" for i in range(n)]
+    responses = pd.concat(
+        [pd.DataFrame({"respondent_id": ids}), firm, pd.DataFrame(table), pd.DataFrame(timings)],
+        axis=1,
+    )
+    if "sm_headcount" in responses.columns and not null:
+        responses["sm_headcount"] = _headcount(latent.stage, rng)
+    truth = _truth_frame(instrument, ids, latent, care, failed)
+    return Simulation(responses=responses, truth=truth)
+
+
+@dataclass(frozen=True)
+class _Latents:
+    """A respondent's latent state: stage, maturity, level and axis scores."""
+
+    stage: np.ndarray
+    maturity: np.ndarray
+    maturity_std: np.ndarray
+    level: dict[str, np.ndarray]
+    decentral: np.ndarray
+    relational: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Careless:
+    """Which respondents straight-line, speed or answer attention checks carelessly."""
+
+    straight: np.ndarray
+    speeder: np.ndarray
+    careless: np.ndarray
+
+
+def _check_developed_at(instrument: Instrument, cfg: SimulationConfig) -> None:
+    """Raise ``ValueError`` if ``cfg.developed_at`` lies outside the instrument's scale."""
+    scale = instrument.scale
+    if cfg.developed_at is not None and not scale.min <= cfg.developed_at <= scale.max:
+        raise ValueError(
+            f"developed_at ({cfg.developed_at:g}) lies outside the scale {scale.min}..{scale.max}"
+        )
+
+
+def _null_latents(
+    instrument: Instrument, n: int, cfg: SimulationConfig, rng: np.random.Generator
+) -> _Latents:
+    """Draw the null model: one continuous maturity, no stages."""
+    mid = instrument.scale.midpoint
     thresholds = instrument.stage_thresholds()
     if cfg.developed_at is not None:
-        if not scale.min <= cfg.developed_at <= scale.max:
-            raise ValueError(
-                f"developed_at ({cfg.developed_at:g}) lies outside the scale "
-                f"{scale.min}..{scale.max}"
-            )
         thresholds = dict.fromkeys(thresholds, float(cfg.developed_at))
-
-    firm = _firmographics(instrument, n, rng)
-    # ------------------------------------------------------------------ latent maturity
-    if null:
-        stage = np.full(n, -1)
-        maturity = rng.normal(0.0, 1.0, n)
-        offsets = {"operational": 0.6, "dynamic": 0.0, "adaptive": 0.0, "networking": -0.6}
-        latent_level = {
-            lv: thresholds[lv] - 0.5 + 1.1 * maturity + offsets[lv] + rng.normal(0.0, 0.45, n)
-            for lv in LEVELS
-        }
-        decentral = mid + 0.8 * maturity + rng.normal(0.0, 1.0, n)
-        relational = mid + rng.normal(0.0, 1.2, n)
-        maturity_std = maturity
-    else:
-        probs = np.asarray(cfg.stage_probs, dtype=float)
-        stage = rng.choice(4, size=n, p=probs / probs.sum()) + 1
-        person = rng.normal(0.0, cfg.person_sd, n)
-        level_noise = {lv: rng.normal(0.0, cfg.level_sd, n) for lv in LEVELS}
-        onset = construct_onset(instrument)
-        cut = _construct_thresholds(instrument, cfg.developed_at)
-        latent_level = {}
-        for construct in instrument.constructs:
-            if construct.level is None:
-                continue
-            start = onset[construct.id]
-            developed = stage >= start
-            shift = np.where(
-                developed, cfg.below_gap + cfg.above_gap + cfg.growth * (stage - start), 0.0
-            )
-            latent_level[construct.id] = (
-                cut[construct.id] - cfg.below_gap + shift + person + level_noise[construct.level]
-            )
-        maturity = stage + person
-        maturity_std = (stage - 2.5) / 1.1 + person
-        p_dec = np.asarray(P_DECENTRALISED)[stage - 1]
-        is_dec = rng.random(n) < p_dec
-        product = _is_product(instrument, firm, n)
-        is_rel = rng.random(n) < np.where(product, 0.55, 0.45)
-        decentral = mid + np.where(is_dec, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
-        relational = mid + np.where(is_rel, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
-
-    c_cut, o_cut = instrument.quadrant_cuts()
-    quadrant = np.array(
-        [
-            QUADRANT_OF[(bool(d), bool(r))]
-            for d, r in zip(decentral >= c_cut, relational >= o_cut, strict=True)
-        ]
+    maturity = rng.normal(0.0, 1.0, n)
+    offsets = {"operational": 0.6, "dynamic": 0.0, "adaptive": 0.0, "networking": -0.6}
+    level = {
+        lv: thresholds[lv] - 0.5 + 1.1 * maturity + offsets[lv] + rng.normal(0.0, 0.45, n)
+        for lv in LEVELS
+    }
+    decentral = mid + 0.8 * maturity + rng.normal(0.0, 1.0, n)
+    relational = mid + rng.normal(0.0, 1.2, n)
+    return _Latents(
+        stage=np.full(n, -1),
+        maturity=maturity,
+        maturity_std=maturity,
+        level=level,
+        decentral=decentral,
+        relational=relational,
     )
-    # ------------------------------------------------------------------ construct true scores
-    true_score: dict[str, np.ndarray] = {}
-    generic = maturity_std * 0.5
+
+
+def _stage_latents(
+    instrument: Instrument,
+    firm: pd.DataFrame,
+    n: int,
+    cfg: SimulationConfig,
+    rng: np.random.Generator,
+) -> _Latents:
+    """Draw the stage model: stages, construct latents around their cuts, and the axes."""
+    probs = np.asarray(cfg.stage_probs, dtype=float)
+    stage = rng.choice(4, size=n, p=probs / probs.sum()) + 1
+    person = rng.normal(0.0, cfg.person_sd, n)
+    level_noise = {lv: rng.normal(0.0, cfg.level_sd, n) for lv in LEVELS}
+    onset = construct_onset(instrument)
+    cut = _construct_thresholds(instrument, cfg.developed_at)
+    level = {}
+    for construct in instrument.constructs:
+        if construct.level is None:
+            continue
+        start = onset[construct.id]
+        developed = stage >= start
+        shift = np.where(
+            developed, cfg.below_gap + cfg.above_gap + cfg.growth * (stage - start), 0.0
+        )
+        level[construct.id] = (
+            cut[construct.id] - cfg.below_gap + shift + person + level_noise[construct.level]
+        )
+    decentral, relational = _stage_axes(instrument, firm, stage, rng)
+    return _Latents(
+        stage=stage,
+        maturity=stage + person,
+        maturity_std=(stage - 2.5) / 1.1 + person,
+        level=level,
+        decentral=decentral,
+        relational=relational,
+    )
+
+
+def _stage_axes(
+    instrument: Instrument, firm: pd.DataFrame, stage: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Control and orientation scores: a side of the cut (by stage, offering), then a distance."""
+    n = len(stage)
+    mid = instrument.scale.midpoint
+    p_dec = np.asarray(P_DECENTRALISED)[stage - 1]
+    is_dec = rng.random(n) < p_dec
+    product = _is_product(instrument, firm, n)
+    is_rel = rng.random(n) < np.where(product, 0.55, 0.45)
+    decentral = mid + np.where(is_dec, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
+    relational = mid + np.where(is_rel, 1, -1) * (0.5 + np.abs(rng.normal(0, 0.8, n)))
+    return decentral, relational
+
+
+def _true_scores(
+    instrument: Instrument,
+    latent: _Latents,
+    n: int,
+    cfg: SimulationConfig,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Each construct's true score: its level, axis, outcome or generic base plus its own noise."""
+    mid = instrument.scale.midpoint
+    out: dict[str, np.ndarray] = {}
+    generic = latent.maturity_std * 0.5
     for construct in instrument.constructs:
         if construct.level is not None:
-            base = latent_level[construct.id if construct.id in latent_level else construct.level]
+            key = construct.id if construct.id in latent.level else construct.level
+            base = latent.level[key]
         elif construct.axis == "control":
-            base = decentral
+            base = latent.decentral
         elif construct.axis == "orientation":
-            base = relational
+            base = latent.relational
         elif construct.role == "outcome":
-            base = mid - 0.2 + 0.6 * maturity_std + rng.normal(0.0, 0.6, n)
+            base = mid - 0.2 + 0.6 * latent.maturity_std + rng.normal(0.0, 0.6, n)
         else:
             base = mid + generic + rng.normal(0.0, 0.8, n)
-        true_score[construct.id] = base + rng.normal(0.0, cfg.construct_sd, n)
-    # ------------------------------------------------------------------ item responses
-    lo, hi = scale.min, scale.max
+        out[construct.id] = base + rng.normal(0.0, cfg.construct_sd, n)
+    return out
+
+
+def _item_answers(
+    instrument: Instrument,
+    true_score: dict[str, np.ndarray],
+    n: int,
+    cfg: SimulationConfig,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Continuous item responses (reverse-keyed mirrored) and the right attention answers."""
+    lo, hi = instrument.scale.min, instrument.scale.max
     answers: dict[str, np.ndarray] = {}
     for construct in instrument.constructs:
         for item in construct.items:
@@ -318,37 +409,80 @@ def simulate(
             answers[item.id] = y
     for check in instrument.attention_checks:
         answers[check.id] = np.full(n, float(check.answer))
+    return answers
 
-    # ------------------------------------------------------------------ data-quality problems
+
+def _draw_careless(n: int, cfg: SimulationConfig, rng: np.random.Generator) -> _Careless:
+    """Draw the straight-liners, speeders and careless respondents."""
     straight = rng.random(n) < cfg.straightliner_rate
     speeder = (rng.random(n) < cfg.speeder_rate) | (straight & (rng.random(n) < 0.6))
     careless = (rng.random(n) < cfg.careless_rate) & ~straight
-    likert_ids = list(instrument.item_ids)
-    check_ids = [a.id for a in instrument.attention_checks]
+    return _Careless(straight=straight, speeder=speeder, careless=careless)
+
+
+def _answer_carelessly(
+    instrument: Instrument,
+    answers: dict[str, np.ndarray],
+    care: _Careless,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Replace answers: one line per straight-liner, random ones by speeders, wrong checks."""
+    scale = instrument.scale
+    lo, hi = scale.min, scale.max
+    out = dict(answers)
     points = np.arange(lo, hi + 1)
-    weights = np.exp(-0.5 * ((points - mid) / (0.35 * (hi - lo))) ** 2)
+    weights = np.exp(-0.5 * ((points - scale.midpoint) / (0.35 * (hi - lo))) ** 2)
+    n = len(care.straight)
     line_value = rng.choice(points, size=n, p=weights / weights.sum())
-    for col in likert_ids + check_ids:
-        values = answers[col]
+    for col in _answer_columns(instrument):
         random_answer = rng.integers(lo, hi + 1, n)
-        sloppy = speeder & ~straight & (rng.random(n) < 0.4)
-        values = np.where(sloppy, random_answer, values)
-        values = np.where(straight, line_value, values)
-        answers[col] = values
+        sloppy = care.speeder & ~care.straight & (rng.random(n) < 0.4)
+        values = np.where(sloppy, random_answer, out[col])
+        out[col] = np.where(care.straight, line_value, values)
     for check in instrument.attention_checks:
         wrong = (check.answer - lo + rng.integers(1, hi - lo + 1, n)) % (hi - lo + 1) + lo
-        answers[check.id] = np.where(careless, wrong, answers[check.id])
+        out[check.id] = np.where(care.careless, wrong, out[check.id])
+    return out
+
+
+def _answer_columns(instrument: Instrument) -> list[str]:
+    """The Likert item ids followed by the attention-check ids."""
+    return list(instrument.item_ids) + [a.id for a in instrument.attention_checks]
+
+
+def _attention_failed(instrument: Instrument, answers: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Whether each respondent answered any attention check wrongly."""
+    lo, hi = instrument.scale.min, instrument.scale.max
     failed = np.zeros(n, dtype=bool)
     for check in instrument.attention_checks:
         failed |= np.clip(np.rint(answers[check.id]), lo, hi) != check.answer
+    return failed
+
+
+def _likert_table(
+    instrument: Instrument,
+    answers: dict[str, np.ndarray],
+    n: int,
+    cfg: SimulationConfig,
+    rng: np.random.Generator,
+) -> dict[str, pd.api.extensions.ExtensionArray]:
+    """Round and clip the answers to the scale, and blank some of the skippers' answers."""
+    lo, hi = instrument.scale.min, instrument.scale.max
     skipper = rng.random(n) < cfg.skipper_rate
     skip_prob = min(1.0, cfg.missing_rate / cfg.skipper_rate) if cfg.skipper_rate > 0 else 0.0
     table = {}
-    for col in likert_ids + check_ids:
+    for col in _answer_columns(instrument):
         values = np.clip(np.rint(answers[col]), lo, hi)
         values[skipper & (rng.random(n) < skip_prob)] = np.nan
         table[col] = pd.array(values, dtype="Int64")
-    # ------------------------------------------------------------------ page timings
+    return table
+
+
+def _page_timings(
+    instrument: Instrument, speeder: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Seconds spent on each page (``page_time_<page>``); speeders take a fraction."""
+    n = len(speeder)
     speed = np.exp(rng.normal(0.0, 0.25, n))
     speed = np.where(speeder, rng.uniform(0.12, 0.25, n), speed)
     timings = {}
@@ -357,37 +491,48 @@ def simulate(
         n_firm = len(page.firmographics)
         seconds = (4.0 + n_likert * instrument.seconds_per_item + n_firm * 10.0) * speed
         timings[f"page_time_{page.id}"] = np.round(seconds * np.exp(rng.normal(0, 0.15, n)), 1)
+    return timings
 
-    responses = pd.concat(
+
+def _headcount(stage: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """People working on social media (``sm_headcount``): more at later stages, at most 5,000."""
+    return np.minimum(rng.poisson(0.5 + 1.5 * (stage - 1)), 5000)
+
+
+def _truth_frame(
+    instrument: Instrument,
+    ids: list[str],
+    latent: _Latents,
+    care: _Careless,
+    failed: np.ndarray,
+) -> pd.DataFrame:
+    """The truth table: stage, maturity, latent scores, quadrant and data-quality problems."""
+    c_cut, o_cut = instrument.quadrant_cuts()
+    quadrant = np.array(
         [
-            pd.DataFrame({"respondent_id": ids}),
-            firm,
-            pd.DataFrame(table),
-            pd.DataFrame(timings),
-        ],
-        axis=1,
+            QUADRANT_OF[(bool(d), bool(r))]
+            for d, r in zip(latent.decentral >= c_cut, latent.relational >= o_cut, strict=True)
+        ]
     )
-    if "sm_headcount" in responses.columns and not null:
-        responses["sm_headcount"] = np.minimum(rng.poisson(0.5 + 1.5 * (stage - 1)), 5000)
-    truth = pd.DataFrame(
+    stage = latent.stage
+    return pd.DataFrame(
         {
             "respondent_id": ids,
             "stage": pd.array(np.where(stage > 0, stage, None), dtype="Int64"),
-            "maturity": np.round(maturity, 4),
+            "maturity": np.round(latent.maturity, 4),
             **{
-                f"latent_{lv}": np.round(_level_latent(latent_level, instrument, lv), 4)
+                f"latent_{lv}": np.round(_level_latent(latent.level, instrument, lv), 4)
                 for lv in LEVELS
             },
-            "latent_control": np.round(decentral, 4),
-            "latent_orientation": np.round(relational, 4),
+            "latent_control": np.round(latent.decentral, 4),
+            "latent_orientation": np.round(latent.relational, 4),
             "quadrant": quadrant,
-            "straight_liner": straight,
-            "speeder": speeder,
-            "careless": careless,
+            "straight_liner": care.straight,
+            "speeder": care.speeder,
+            "careless": care.careless,
             "attention_failed": failed,
         }
     )
-    return Simulation(responses=responses, truth=truth)
 
 
 def _firmographics(instrument: Instrument, n: int, rng: np.random.Generator) -> pd.DataFrame:

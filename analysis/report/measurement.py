@@ -166,46 +166,6 @@ def overview_section(results: Mapping[str, Any]) -> ReportSection:
 
 def reliability_section(reliability: Mapping[str, Any]) -> ReportSection:
     """Per-construct α with interval, ω and the items that weaken a scale."""
-    rows = []
-    weak = []
-    for construct, r in reliability.items():
-        verdict, words = alpha_verdict(r["alpha"])
-        ci = r["alpha_ci"]
-        rows.append(
-            [
-                esc(construct),
-                fmt(r["n_items"]),
-                f"{fmt(r['alpha'])} <span class='ci'>[{fmt(ci[0])}, {fmt(ci[1])}]</span>",
-                fmt(r["alpha_std"]),
-                fmt(r["omega"]),
-                badge(verdict, words),
-            ]
-        )
-        for item, s in r["items"].items():
-            low_r = s["r_drop"] is not None and not item_rest_ok(s["r_drop"])
-            raises = (
-                s["alpha_if_dropped"] is not None
-                and r["alpha"] is not None
-                and s["alpha_if_dropped"] > r["alpha"] + 0.005
-            )
-            if low_r or raises:
-                why = []
-                if low_r:
-                    why.append(
-                        "correlates weakly with the rest of its scale "
-                        f"(r.drop < {fmt_cut(ITEM_REST_MIN)})"
-                    )
-                if raises:
-                    why.append("α would rise without it")
-                weak.append(
-                    [
-                        esc(construct),
-                        esc(item),
-                        fmt(s["r_drop"]),
-                        fmt(s["alpha_if_dropped"]),
-                        esc("; ".join(why)),
-                    ]
-                )
     parts = [
         paragraph(
             "How consistently the items of each construct measure the same thing. Cronbach's α "
@@ -216,11 +176,12 @@ def reliability_section(reliability: Mapping[str, Any]) -> ReportSection:
             "covariances."
         ),
         table(
-            rows,
+            [_reliability_row(construct, r) for construct, r in reliability.items()],
             ["Construct", "Items", "α [95% CI]", "Std. α", "ω total", "Verdict"],
             numeric=(1, 2, 3, 4),
         ),
     ]
+    weak = [row for construct, r in reliability.items() for row in _weak_item_rows(construct, r)]
     if weak:
         parts.append(paragraph("Items worth a second look:"))
         parts.append(
@@ -244,6 +205,54 @@ def reliability_section(reliability: Mapping[str, Any]) -> ReportSection:
         )
     )
     return section("reliability", "Reliability of each construct", parts)
+
+
+def _reliability_row(construct: str, r: Mapping[str, Any]) -> list[str]:
+    """A construct's α with its interval, standardised α, ω and the verdict."""
+    verdict, words = alpha_verdict(r["alpha"])
+    ci = r["alpha_ci"]
+    return [
+        esc(construct),
+        fmt(r["n_items"]),
+        f"{fmt(r['alpha'])} <span class='ci'>[{fmt(ci[0])}, {fmt(ci[1])}]</span>",
+        fmt(r["alpha_std"]),
+        fmt(r["omega"]),
+        badge(verdict, words),
+    ]
+
+
+def _weak_item_rows(construct: str, r: Mapping[str, Any]) -> list[list[str]]:
+    """The construct's items that correlate weakly with the rest or whose removal raises α."""
+    rows = []
+    for item, s in r["items"].items():
+        why = _weak_item_reasons(s, r["alpha"])
+        if why:
+            rows.append(
+                [
+                    esc(construct),
+                    esc(item),
+                    fmt(s["r_drop"]),
+                    fmt(s["alpha_if_dropped"]),
+                    esc("; ".join(why)),
+                ]
+            )
+    return rows
+
+
+def _weak_item_reasons(s: Mapping[str, Any], alpha: float | None) -> list[str]:
+    """Why an item weakens its scale (empty if it does not)."""
+    why = []
+    if s["r_drop"] is not None and not item_rest_ok(s["r_drop"]):
+        why.append(
+            f"correlates weakly with the rest of its scale (r.drop < {fmt_cut(ITEM_REST_MIN)})"
+        )
+    if (
+        s["alpha_if_dropped"] is not None
+        and alpha is not None
+        and s["alpha_if_dropped"] > alpha + 0.005
+    ):
+        why.append("α would rise without it")
+    return why
 
 
 def sampling_adequacy_section(adequacy: Mapping[str, Any]) -> ReportSection:
@@ -409,120 +418,20 @@ def cfa_section(cfa: Mapping[str, Any]) -> ReportSection:
     title = "Confirmatory factor analysis"
     if cfa.get("status") != "ok":
         return not_run_section("cfa", title, cfa.get("reason", "no CFA result"))
-    meaning = {
-        "cfi": "How much better the model fits than one with uncorrelated items (1 = perfect).",
-        "tli": "Like CFI, with a penalty for model complexity.",
-        "rmsea": "Misfit per degree of freedom in the population (0 = perfect); 90% CI shown.",
-        "srmr": "Average difference between observed and model-implied correlations.",
-    }
-    incremental = f"≥ {fmt_cut(CFI_GOOD)} good, ≥ {fmt_cut(CFI_ACCEPTABLE)} acceptable"
-    cutoff = {
-        "cfi": incremental,
-        "tli": incremental,
-        "rmsea": f"≤ {fmt_cut(RMSEA_GOOD)} good, ≤ {fmt_cut(RMSEA_ACCEPTABLE)} acceptable",
-        "srmr": f"≤ {fmt_cut(SRMR_GOOD)} good",
-    }
-    rows = [
-        [
-            "χ² test of exact fit",
-            f"χ²({fmt(cfa['df'])}) = {fmt(cfa['chisq'], 2)}, p {_p_phrase(cfa['pvalue'])}",
-            esc(f"p > {fmt_cut(SIGNIFICANCE_LEVEL)}"),
-            badge(
-                GOOD if (cfa["pvalue"] or 0) > SIGNIFICANCE_LEVEL else NA,
-                "exact fit"
-                if (cfa["pvalue"] or 0) > SIGNIFICANCE_LEVEL
-                else "rejected (usual with large N)",
-            ),
-            esc(
-                "Tests perfect fit; almost always rejected in large samples, so the approximate "
-                "indices below are used."
-            ),
-        ]
-    ]
-    for index in ("cfi", "tli", "rmsea", "srmr"):
-        verdict, words = fit_verdict(index, cfa[index])
-        value = fmt(cfa[index])
-        if index == "rmsea" and cfa.get("rmsea_ci"):
-            lo, hi = cfa["rmsea_ci"]
-            value += f" <span class='ci'>[{fmt(lo)}, {fmt(hi)}]</span>"
-        rows.append(
-            [index.upper(), value, esc(cutoff[index]), badge(verdict, words), esc(meaning[index])]
-        )
-    parts = [
-        paragraph(
-            f"Each construct is a factor measured by its items; the factors correlate freely. "
-            f"Maximum likelihood on the {cfa['n']:,} respondents who answered every item "
-            f"({cfa['n_dropped']:,} with a missing answer were left out, listwise deletion as in "
-            "lavaan)."
-        ),
-        table(
-            rows,
-            ["Index", "Value", "Cut-off (Hu & Bentler, 1999)", "Verdict", "What it means"],
-            numeric=(1,),
-        ),
-    ]
+    parts = [_cfa_intro(cfa), _cfa_fit_table(cfa)]
     if not cfa.get("converged", True):
         parts.append(
             paragraph("The estimation did not converge: treat these numbers as unreliable.")
         )
-    second = cfa.get("second_order")
-    if second and second.get("status") == "ok":
-        cells = [f"χ²({fmt(second['df'])}) = {fmt(second['chisq'], 1)}"] + [
-            f"{k.upper()} {fmt(second[k])} {badge(*fit_verdict(k, second[k]))}"
-            for k in ("cfi", "tli", "rmsea", "srmr")
-        ]
-        parts.append(
-            paragraph("Second-order model (each capability level a factor over its constructs):")
-        )
-        parts.append(f"<p>{' · '.join(cells)}</p>")
-    structure = cfa.get("networking_structure")
-    if structure and structure.get("status") == "ok":
-        rows = [
-            [
-                name,
-                f"{fmt(m['chisq'], 1)} ({fmt(m['df'])})",
-                fmt(m["cfi"]),
-                fmt(m["rmsea"]),
-                fmt(m["bic"], 1),
-            ]
-            for name, m in (
-                ("four tiers: one factor per level", structure["four_tier"]),
-                ("assemblage: one networking capability over all", structure["assemblage"]),
-            )
-        ]
-        parts.append(
-            paragraph(
-                "Is networking a fourth tier or an assemblage of the other capabilities "
-                "(seed 001 §5)? " + structure["summary"]
-            )
-        )
-        parts.append(
-            table(rows, ["Structure", "χ² (df)", "CFI", "RMSEA", "BIC"], numeric=(1, 2, 3, 4))
-        )
+    parts.extend(_second_order_parts(cfa.get("second_order")))
+    parts.extend(_networking_structure_parts(cfa.get("networking_structure")))
     loadings = pd.Series(cfa["std_loadings"], dtype=float)
+    figures: tuple[go.Figure, ...] = ()
     if len(loadings):
         fig = loadings_figure(loadings)
-        low = loadings[loadings < LOADING_MIN]
-        parts.append(figure_html(fig))
-        parts.append(
-            note(
-                f"Standardised loadings (lavaan's std.all): ≥ {fmt_cut(LOADING_GOOD)} means the "
-                "construct explains about half of an item's variance; below "
-                f"{fmt_cut(LOADING_MIN)} the item is mostly noise. "
-                + (
-                    f"Items below {fmt_cut(LOADING_MIN)}: "
-                    + ", ".join(f"{k} ({v:.2f})" for k, v in low.items())
-                    + "."
-                    if len(low)
-                    else f"No item loads below {fmt_cut(LOADING_MIN)}."
-                )
-            )
-        )
-        figures: tuple[go.Figure, ...] = (fig,)
-    else:
-        figures = ()
-    for warning in cfa.get("warnings", []):
-        parts.append(note(f"Estimation note: {warning}"))
+        parts.extend([figure_html(fig), _loadings_note(loadings)])
+        figures = (fig,)
+    parts.extend(note(f"Estimation note: {warning}") for warning in cfa.get("warnings", []))
     parts.append(
         note(
             "Matches R lavaan::cfa(model, data) with ML (χ² = N·F, RMSEA with N, SRMR as "
@@ -530,6 +439,129 @@ def cfa_section(cfa: Mapping[str, Any]) -> ReportSection:
         )
     )
     return section("cfa", title, parts, figures=figures)
+
+
+#: What each approximate fit index says, in plain words.
+_FIT_MEANING: dict[str, str] = {
+    "cfi": "How much better the model fits than one with uncorrelated items (1 = perfect).",
+    "tli": "Like CFI, with a penalty for model complexity.",
+    "rmsea": "Misfit per degree of freedom in the population (0 = perfect); 90% CI shown.",
+    "srmr": "Average difference between observed and model-implied correlations.",
+}
+
+
+def _cfa_intro(cfa: Mapping[str, Any]) -> str:
+    """The model and the respondents it was fitted to."""
+    return paragraph(
+        f"Each construct is a factor measured by its items; the factors correlate freely. "
+        f"Maximum likelihood on the {cfa['n']:,} respondents who answered every item "
+        f"({cfa['n_dropped']:,} with a missing answer were left out, listwise deletion as in "
+        "lavaan)."
+    )
+
+
+def _cfa_fit_table(cfa: Mapping[str, Any]) -> str:
+    """The χ² test and each approximate fit index against its cut-off, with a verdict."""
+    return table(
+        [_exact_fit_row(cfa), *(_fit_index_row(cfa, i) for i in ("cfi", "tli", "rmsea", "srmr"))],
+        ["Index", "Value", "Cut-off (Hu & Bentler, 1999)", "Verdict", "What it means"],
+        numeric=(1,),
+    )
+
+
+def _exact_fit_row(cfa: Mapping[str, Any]) -> list[str]:
+    """The χ² test of exact fit, as a row of the fit table."""
+    exact = (cfa["pvalue"] or 0) > SIGNIFICANCE_LEVEL
+    return [
+        "χ² test of exact fit",
+        f"χ²({fmt(cfa['df'])}) = {fmt(cfa['chisq'], 2)}, p {_p_phrase(cfa['pvalue'])}",
+        esc(f"p > {fmt_cut(SIGNIFICANCE_LEVEL)}"),
+        badge(GOOD if exact else NA, "exact fit" if exact else "rejected (usual with large N)"),
+        esc(
+            "Tests perfect fit; almost always rejected in large samples, so the approximate "
+            "indices below are used."
+        ),
+    ]
+
+
+def _fit_index_row(cfa: Mapping[str, Any], index: str) -> list[str]:
+    """One approximate fit index (RMSEA with its interval), as a row of the fit table."""
+    incremental = f"≥ {fmt_cut(CFI_GOOD)} good, ≥ {fmt_cut(CFI_ACCEPTABLE)} acceptable"
+    cutoff = {
+        "cfi": incremental,
+        "tli": incremental,
+        "rmsea": f"≤ {fmt_cut(RMSEA_GOOD)} good, ≤ {fmt_cut(RMSEA_ACCEPTABLE)} acceptable",
+        "srmr": f"≤ {fmt_cut(SRMR_GOOD)} good",
+    }
+    verdict, words = fit_verdict(index, cfa[index])
+    value = fmt(cfa[index])
+    if index == "rmsea" and cfa.get("rmsea_ci"):
+        lo, hi = cfa["rmsea_ci"]
+        value += f" <span class='ci'>[{fmt(lo)}, {fmt(hi)}]</span>"
+    return [
+        index.upper(),
+        value,
+        esc(cutoff[index]),
+        badge(verdict, words),
+        esc(_FIT_MEANING[index]),
+    ]
+
+
+def _second_order_parts(second: Mapping[str, Any] | None) -> list[str]:
+    """The fit of the second-order model, if it was fitted."""
+    if not second or second.get("status") != "ok":
+        return []
+    cells = [f"χ²({fmt(second['df'])}) = {fmt(second['chisq'], 1)}"] + [
+        f"{k.upper()} {fmt(second[k])} {badge(*fit_verdict(k, second[k]))}"
+        for k in ("cfi", "tli", "rmsea", "srmr")
+    ]
+    return [
+        paragraph("Second-order model (each capability level a factor over its constructs):"),
+        f"<p>{' · '.join(cells)}</p>",
+    ]
+
+
+def _networking_structure_parts(structure: Mapping[str, Any] | None) -> list[str]:
+    """Networking as a fourth tier or an assemblage: both models' fit, if they were fitted."""
+    if not structure or structure.get("status") != "ok":
+        return []
+    rows = [
+        [
+            name,
+            f"{fmt(m['chisq'], 1)} ({fmt(m['df'])})",
+            fmt(m["cfi"]),
+            fmt(m["rmsea"]),
+            fmt(m["bic"], 1),
+        ]
+        for name, m in (
+            ("four tiers: one factor per level", structure["four_tier"]),
+            ("assemblage: one networking capability over all", structure["assemblage"]),
+        )
+    ]
+    return [
+        paragraph(
+            "Is networking a fourth tier or an assemblage of the other capabilities "
+            "(seed 001 §5)? " + structure["summary"]
+        ),
+        table(rows, ["Structure", "χ² (df)", "CFI", "RMSEA", "BIC"], numeric=(1, 2, 3, 4)),
+    ]
+
+
+def _loadings_note(loadings: pd.Series) -> str:
+    """What the standardised loadings mean, and the items that load too weakly."""
+    low = loadings[loadings < LOADING_MIN]
+    return note(
+        f"Standardised loadings (lavaan's std.all): ≥ {fmt_cut(LOADING_GOOD)} means the "
+        "construct explains about half of an item's variance; below "
+        f"{fmt_cut(LOADING_MIN)} the item is mostly noise. "
+        + (
+            f"Items below {fmt_cut(LOADING_MIN)}: "
+            + ", ".join(f"{k} ({v:.2f})" for k, v in low.items())
+            + "."
+            if len(low)
+            else f"No item loads below {fmt_cut(LOADING_MIN)}."
+        )
+    )
 
 
 def loadings_figure(std_loadings: pd.Series) -> go.Figure:
@@ -569,6 +601,42 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
     title = "Convergent and discriminant validity"
     if validity.get("status") != "ok":
         return not_run_section("validity", title, validity.get("reason", "no CFA result"))
+    fl_table, violations = _fornell_larcker(validity["fornell_larcker"])
+    htmt = pd.DataFrame(validity["htmt"]).T.astype(float)
+    heat = _htmt_figure(htmt, validity["htmt_variant"])
+    parts = [
+        paragraph(
+            f"Convergent validity: composite reliability (CR ≥ {fmt_cut(CR_MIN)}) and average "
+            f"variance extracted (AVE ≥ {fmt_cut(AVE_MIN)}: the construct explains at least half "
+            "of its items' variance; Fornell & Larcker, 1981), from the standardised CFA "
+            "loadings."
+        ),
+        _convergent_table(validity),
+        paragraph(
+            "Fornell–Larcker criterion: the square root of each construct's AVE (diagonal, bold) "
+            "should exceed its correlations with every other construct (off-diagonal; red where "
+            "it does not)."
+        ),
+        fl_table,
+        note(
+            "Pairs failing Fornell–Larcker: "
+            + (", ".join(violations) if violations else "none")
+            + "."
+        ),
+        paragraph(
+            "Heterotrait–monotrait ratio (HTMT): how strongly the items of two constructs "
+            "correlate relative to the items within each construct. Above "
+            f"{fmt_cut(HTMT_STRICT)} (strict) or {fmt_cut(HTMT_LIBERAL)} "
+            "(lenient) the two constructs may not be distinct (Henseler et al., 2015)."
+        ),
+        figure_html(heat),
+        _htmt_note(htmt, validity["htmt_variant"]),
+    ]
+    return section("validity", title, parts, figures=(heat,))
+
+
+def _convergent_table(validity: Mapping[str, Any]) -> str:
+    """CR and AVE of each construct against their cut-offs."""
     rows = []
     for construct, cr in validity["cr"].items():
         ave = validity["ave"][construct]
@@ -581,8 +649,13 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
                 badge(*(_threshold(ave, AVE_MIN))),
             ]
         )
-    fl = pd.DataFrame(validity["fornell_larcker"]).T.astype(float)
-    fl_rows = []
+    return table(rows, ["Construct", "CR", "", "AVE", ""], numeric=(1, 3))
+
+
+def _fornell_larcker(matrix: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """The Fornell–Larcker table (failing cells flagged) and the pairs that fail it."""
+    fl = pd.DataFrame(matrix).T.astype(float)
+    rows = []
     violations = []
     for number, a in enumerate(fl.index, start=1):
         cells = [f"{number} {esc(a)}"]
@@ -596,18 +669,21 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
                     violations.append(f"{a}–{b}")
             else:
                 cells.append(fmt(value, 2))
-        fl_rows.append(cells)
-    htmt = pd.DataFrame(validity["htmt"]).T.astype(float)
-    upper = htmt.where(~np.tril(np.ones(htmt.shape, dtype=bool)))
-    high = [
-        (a, b, v)
-        for a in upper.index
-        for b in upper.columns
-        if not pd.isna(v := upper.loc[a, b]) and v >= HTMT_STRICT
-    ]
-    heat = _heatmap(
+        rows.append(cells)
+    html = table(
+        rows,
+        ["", *[str(k) for k in range(1, len(fl.columns) + 1)]],
+        numeric=range(1, len(fl.columns) + 1),
+        compact=True,
+    )
+    return html, violations
+
+
+def _htmt_figure(htmt: pd.DataFrame, variant: str) -> go.Figure:
+    """Heatmap of the HTMT ratios off the diagonal."""
+    return _heatmap(
         htmt.where(~np.eye(len(htmt), dtype=bool)),
-        title=f"HTMT ({'geometric-mean HTMT2' if validity['htmt_variant'] == 'htmt2' else 'HTMT'})",
+        title=f"HTMT ({'geometric-mean HTMT2' if variant == 'htmt2' else 'HTMT'})",
         zmin=0,
         zmax=1,
         colorscale=[
@@ -619,51 +695,29 @@ def validity_section(validity: Mapping[str, Any]) -> ReportSection:
         ],
         colorbar="HTMT",
     )
-    liberal = f"; ≥ {fmt_cut(HTMT_LIBERAL)}"
-    parts = [
-        paragraph(
-            f"Convergent validity: composite reliability (CR ≥ {fmt_cut(CR_MIN)}) and average "
-            f"variance extracted (AVE ≥ {fmt_cut(AVE_MIN)}: the construct explains at least half "
-            "of its items' variance; Fornell & Larcker, 1981), from the standardised CFA "
-            "loadings."
-        ),
-        table(rows, ["Construct", "CR", "", "AVE", ""], numeric=(1, 3)),
-        paragraph(
-            "Fornell–Larcker criterion: the square root of each construct's AVE (diagonal, bold) "
-            "should exceed its correlations with every other construct (off-diagonal; red where "
-            "it does not)."
-        ),
-        table(
-            fl_rows,
-            ["", *[str(k) for k in range(1, len(fl.columns) + 1)]],
-            numeric=range(1, len(fl.columns) + 1),
-            compact=True,
-        ),
-        note(
-            "Pairs failing Fornell–Larcker: "
-            + (", ".join(violations) if violations else "none")
-            + "."
-        ),
-        paragraph(
-            "Heterotrait–monotrait ratio (HTMT): how strongly the items of two constructs "
-            "correlate relative to the items within each construct. Above "
-            f"{fmt_cut(HTMT_STRICT)} (strict) or {fmt_cut(HTMT_LIBERAL)} "
-            "(lenient) the two constructs may not be distinct (Henseler et al., 2015)."
-        ),
-        figure_html(heat),
-        note(
-            f"Pairs with HTMT ≥ {fmt_cut(HTMT_STRICT)}: "
-            + (
-                ", ".join(
-                    f"{a}–{b} ({v:.2f}{liberal if v >= HTMT_LIBERAL else ''})" for a, b, v in high
-                )
-                if high
-                else "none"
-            )
-            + f". Variant: {validity['htmt_variant']} (semTools::htmt default since 0.5-6)."
-        ),
+
+
+def _htmt_note(htmt: pd.DataFrame, variant: str) -> str:
+    """The pairs of constructs whose HTMT reaches the strict (or lenient) cut-off."""
+    upper = htmt.where(~np.tril(np.ones(htmt.shape, dtype=bool)))
+    high = [
+        (a, b, v)
+        for a in upper.index
+        for b in upper.columns
+        if not pd.isna(v := upper.loc[a, b]) and v >= HTMT_STRICT
     ]
-    return section("validity", title, parts, figures=(heat,))
+    liberal = f"; ≥ {fmt_cut(HTMT_LIBERAL)}"
+    return note(
+        f"Pairs with HTMT ≥ {fmt_cut(HTMT_STRICT)}: "
+        + (
+            ", ".join(
+                f"{a}–{b} ({v:.2f}{liberal if v >= HTMT_LIBERAL else ''})" for a, b, v in high
+            )
+            if high
+            else "none"
+        )
+        + f". Variant: {variant} (semTools::htmt default since 0.5-6)."
+    )
 
 
 def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
@@ -671,43 +725,6 @@ def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
     title = "Measurement invariance across groups"
     if invariance.get("status") != "ok":
         return not_run_section("invariance", title, invariance.get("reason", "not requested"))
-    meaning = {
-        "configural": "the same items measure the same constructs in every group (all else "
-        "free); the baseline.",
-        "metric": "the items relate equally strongly to their constructs in every group, so "
-        "relationships between constructs can be compared across groups.",
-        "scalar": "the items also have the same starting points, so construct means can be "
-        "compared across groups.",
-    }
-    rows = []
-    for step in ("configural", "metric", "scalar"):
-        r = invariance[step]
-        verdict = r.get("verdict", "")
-        if step == "configural":
-            worst = _worst(fit_verdict("cfi", r["cfi"])[0], fit_verdict("rmsea", r["rmsea"])[0])
-            cell = badge(worst, f"baseline fit {dict(FIT_WORDS)[worst]}")
-        else:
-            cls = GOOD if verdict == "invariant" else NA if verdict == "reference" else POOR
-            cell = badge(cls, verdict or "—")
-        delta = (
-            "—"
-            if r.get("delta_df") is None
-            else f"Δχ²({fmt(r['delta_df'])}) = {fmt(r['delta_chisq'], 2)}, "
-            f"p {_p_phrase(r['delta_p'])}"
-        )
-        rows.append(
-            [
-                esc(step),
-                f"χ²({fmt(r['df'])}) = {fmt(r['chisq'], 2)}",
-                fmt(r["cfi"]),
-                fmt(r["rmsea"]),
-                fmt(r["srmr"]),
-                delta,
-                fmt(r.get("delta_cfi")),
-                fmt(r.get("delta_rmsea")),
-                cell,
-            ]
-        )
     groups = ", ".join(f"{g} ({n:,})" for g, n in invariance.get("group_sizes", {}).items())
     parts = [
         paragraph(
@@ -715,12 +732,12 @@ def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
             f"Groups (respondents with complete answers): {groups}."
         ),
         table(
-            rows,
+            [_invariance_row(step, invariance[step]) for step in _INVARIANCE_MEANING],
             ["Model", "χ²", "CFI", "RMSEA", "SRMR", "Δχ² test", "ΔCFI", "ΔRMSEA", "Verdict"],
             numeric=(1, 2, 3, 4, 5, 6, 7),
         ),
         "<ul>"
-        + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in meaning.items())
+        + "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in _INVARIANCE_MEANING.items())
         + "</ul>",
         note(
             f"A step holds when CFI drops by no more than {fmt_cut(-DELTA_CFI_MIN, 3)} (Cheung & "
@@ -740,6 +757,47 @@ def invariance_section(invariance: Mapping[str, Any]) -> ReportSection:
             )
         )
     return section("invariance", title, parts)
+
+
+#: The invariance steps in the order they are tested, with what each one establishes.
+_INVARIANCE_MEANING: dict[str, str] = {
+    "configural": "the same items measure the same constructs in every group (all else "
+    "free); the baseline.",
+    "metric": "the items relate equally strongly to their constructs in every group, so "
+    "relationships between constructs can be compared across groups.",
+    "scalar": "the items also have the same starting points, so construct means can be "
+    "compared across groups.",
+}
+
+
+def _invariance_row(step: str, r: Mapping[str, Any]) -> list[str]:
+    """One invariance step: its fit, the change from the step before and the verdict."""
+    delta = (
+        "—"
+        if r.get("delta_df") is None
+        else f"Δχ²({fmt(r['delta_df'])}) = {fmt(r['delta_chisq'], 2)}, p {_p_phrase(r['delta_p'])}"
+    )
+    return [
+        esc(step),
+        f"χ²({fmt(r['df'])}) = {fmt(r['chisq'], 2)}",
+        fmt(r["cfi"]),
+        fmt(r["rmsea"]),
+        fmt(r["srmr"]),
+        delta,
+        fmt(r.get("delta_cfi")),
+        fmt(r.get("delta_rmsea")),
+        _invariance_badge(step, r),
+    ]
+
+
+def _invariance_badge(step: str, r: Mapping[str, Any]) -> str:
+    """The configural step's baseline fit, or a later step's invariant / not invariant."""
+    if step == "configural":
+        worst = _worst(fit_verdict("cfi", r["cfi"])[0], fit_verdict("rmsea", r["rmsea"])[0])
+        return badge(worst, f"baseline fit {dict(FIT_WORDS)[worst]}")
+    verdict = r.get("verdict", "")
+    cls = GOOD if verdict == "invariant" else NA if verdict == "reference" else POOR
+    return badge(cls, verdict or "—")
 
 
 def _worst(*verdicts: str) -> str:

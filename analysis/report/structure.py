@@ -94,138 +94,17 @@ def scorecard_section(card: Mapping[str, Any], *, n_respondents: int | None = No
 
 def stages_section(st: Mapping[str, Any]) -> Any:
     """Profiles, the k rule, stability, ordering and agreement with the theory."""
-    verdict = st["verdict"]
-    parts = [
-        f"<p>{report.badge(VERDICT_BADGE[verdict], verdict)} {report.esc(st['summary'])}</p>",
-        report.paragraph(
-            f"Latent profiles (Gaussian mixtures with k = 1–{len(st['fit_table'])}) were fitted "
-            f"to the scores {', '.join(profile_dimensions(st['profiles'])) or 'of the levels'} "
-            f"of {st['n_fitted']:,} respondents"
-            + (
-                f" ({st['n_flagged_excluded']:,} respondents flagged for careless answering "
-                "were left out of the fit and assigned afterwards)"
-                if st.get("n_flagged_excluded")
-                else ""
-            )
-            + ". A data-driven stage is a profile; stages are numbered by mean maturity "
-            "(column stage_cluster in assignments.csv)."
-        ),
-    ]
-    crit_rows = []
-    for name, c in st["criteria"].items():
-        met = c["met"]
-        cls = "na" if met is None else ("good" if met else "poor")
-        word = "not applicable" if met is None else ("met" if met else "not met")
-        crit_rows.append(
-            [
-                report.esc(name),
-                report.badge(cls, word),
-                report.esc(c["text"]),
-                report.esc(c["threshold"]),
-            ]
-        )
-    parts.append(
-        report.table(
-            crit_rows,
-            ["Evidence", "", "Finding", "Needed"],
-            caption="A stage structure is supported when all four are met.",
-        )
-    )
-    figures = []
+    parts = [*_stages_intro(st), _criteria_table(st["criteria"])]
+    figures: list[go.Figure] = []
     if st["profiles"]:
         fig = profile_figure(st["profiles"])
         figures.append(fig)
-        parts.append(report.figure_html(fig))
-        dims = profile_dimensions(st["profiles"])
-        prof_rows = [
-            [f"stage {p['stage']}", f"{p['share']:.0%}"] + [report.fmt(p.get(d), 2) for d in dims]
-            for p in st["profiles"]
-        ]
-        parts.append(
-            report.table(
-                prof_rows,
-                ["Profile", "Share", *dims],
-                numeric=range(1, len(dims) + 2),
-                caption="Mean score of each profile on the dimensions it was fitted to.",
-            )
-        )
-    rule = st["k_rule"]
-    parts.append(
-        report.paragraph(
-            "How the number of profiles was chosen: a profile is added only if BIC falls by at "
-            f"least {rule['min_bic_gain']:g}, the log-likelihood rises by at least "
-            f"{rule['min_gain_per_respondent']:g} nats per respondent, no profile holds fewer "
-            f"than {rule['min_class_share']:.0%} of the respondents and the entropy stays at "
-            f"least {rule['min_entropy']:.2f}; the search stops at the first k that fails. "
-            "Plain BIC alone keeps adding profiles in large samples of Likert data."
-        )
-    )
-    fit_rows = []
-    for row in st["fit_table"]:
-        fit_rows.append(
-            [
-                str(row["k"]),
-                report.fmt(row["bic"], 1),
-                report.fmt(row["delta_bic"], 1),
-                report.fmt(row["gain_per_respondent"], 3),
-                report.fmt(row["entropy"], 2),
-                "—" if row["smallest_share"] is None else f"{row['smallest_share']:.1%}",
-                report.esc(row["reason"]),
-            ]
-        )
-    parts.append(
-        report.table(
-            fit_rows,
-            ["k", "BIC", "ΔBIC", "gain / respondent", "entropy", "smallest", "decision"],
-            numeric=range(1, 6),
-            caption=f"BIC = −2 lnL + p ln N, lower is better (R mclust reports the negative). "
-            f"Plain BIC would choose k = {st['bic_best_k']}.",
-        )
-    )
-    if st.get("kmeans_ari") is not None:
-        parts.append(
-            report.note(
-                f"Check: k-means with the same k groups respondents like the mixture (ARI = "
-                f"{st['kmeans_ari']:.2f})."
-            )
-        )
-    order = st.get("ordering")
-    if order:
-        h30, h40, h50 = (fmt_cut(h) for h in (H_SCALABLE, H_MEDIUM, H_STRONG))
-        shares = ", ".join(f"{k} {v:.0%}" for k, v in order["developed_share"].items())
-        parts.append(
-            report.paragraph(
-                f"Cumulative ordering: share of firms with each level developed (score at or "
-                f"above the stage rule's threshold): {shares}. Loevinger's H = {order['h']:.2f} "
-                f"({order['band']}; < {h30} not a scale, {h30}–{h40} weak, {h40}–{h50} medium, "
-                f"≥ {h50} strong); {order['perfect_pattern_share']:.0%} of firms follow a perfect "
-                f"cumulative pattern; coefficient of reproducibility {order['reproducibility']:.3f}"
-                f" (Goodenough–Edwards; marginals alone give "
-                f"{order['minimal_marginal_reproducibility']:.3f})."
-            )
-        )
-    agree = st.get("agreement")
-    if agree:
-        parts.append(
-            report.paragraph(
-                f"Theory vs data: ARI = {agree['ari']:.2f} [{agree['ari_ci'][0]:.2f}, "
-                f"{agree['ari_ci'][1]:.2f}], Cohen's weighted kappa (linear, reported) = "
-                f"{agree['kappa_linear']:.2f} [{agree['kappa_linear_ci'][0]:.2f}, "
-                f"{agree['kappa_linear_ci'][1]:.2f}], quadratic = {agree['kappa_quadratic']:.2f}; "
-                f"{agree['exact']:.0%} of firms get the same stage number from both."
-            )
-        )
-        cross = agree["crosstab"]
-        cols = sorted({c for row in cross.values() for c in row}, key=int)
-        rows = [[f"theory stage {t}"] + [str(cross[t].get(c, 0)) for c in cols] for t in cross]
-        parts.append(
-            report.table(
-                rows,
-                ["", *[f"profile {c}" for c in cols]],
-                numeric=range(1, len(cols) + 1),
-                caption="Respondents by theory stage (rows) and profile.",
-            )
-        )
+        parts.extend([report.figure_html(fig), _profile_table(st["profiles"])])
+    parts.extend(_k_choice_parts(st))
+    if st.get("ordering"):
+        parts.append(_ordering_paragraph(st["ordering"]))
+    if st.get("agreement"):
+        parts.extend(_agreement_parts(st["agreement"]))
     if st.get("models"):
         parts.extend(_model_parts(st))
     if st.get("threshold_sensitivity"):
@@ -233,6 +112,148 @@ def stages_section(st: Mapping[str, Any]) -> Any:
         parts.extend(threshold_parts)
         figures.extend(threshold_figures)
     return report.section("stages", "Stages", parts, figures=figures)
+
+
+def _stages_intro(st: Mapping[str, Any]) -> list[str]:
+    """The verdict with its summary, and what the profiles were fitted to."""
+    verdict = st["verdict"]
+    dimensions = ", ".join(profile_dimensions(st["profiles"])) or "of the levels"
+    flagged = (
+        f" ({st['n_flagged_excluded']:,} respondents flagged for careless answering "
+        "were left out of the fit and assigned afterwards)"
+        if st.get("n_flagged_excluded")
+        else ""
+    )
+    return [
+        f"<p>{report.badge(VERDICT_BADGE[verdict], verdict)} {report.esc(st['summary'])}</p>",
+        report.paragraph(
+            f"Latent profiles (Gaussian mixtures with k = 1–{len(st['fit_table'])}) were fitted "
+            f"to the scores {dimensions} of {st['n_fitted']:,} respondents{flagged}. A "
+            "data-driven stage is a profile; stages are numbered by mean maturity "
+            "(column stage_cluster in assignments.csv)."
+        ),
+    ]
+
+
+def _criteria_table(criteria: Mapping[str, Mapping[str, Any]]) -> str:
+    """The four pieces of evidence for a stage structure, each met, not met or not applicable."""
+    rows = []
+    for name, c in criteria.items():
+        met = c["met"]
+        cls = "na" if met is None else ("good" if met else "poor")
+        word = "not applicable" if met is None else ("met" if met else "not met")
+        rows.append(
+            [
+                report.esc(name),
+                report.badge(cls, word),
+                report.esc(c["text"]),
+                report.esc(c["threshold"]),
+            ]
+        )
+    return report.table(
+        rows,
+        ["Evidence", "", "Finding", "Needed"],
+        caption="A stage structure is supported when all four are met.",
+    )
+
+
+def _profile_table(profiles: Sequence[Mapping[str, Any]]) -> str:
+    """Share and mean score of each profile on the dimensions it was fitted to."""
+    dims = profile_dimensions(profiles)
+    rows = [
+        [f"stage {p['stage']}", f"{p['share']:.0%}"] + [report.fmt(p.get(d), 2) for d in dims]
+        for p in profiles
+    ]
+    return report.table(
+        rows,
+        ["Profile", "Share", *dims],
+        numeric=range(1, len(dims) + 2),
+        caption="Mean score of each profile on the dimensions it was fitted to.",
+    )
+
+
+def _k_choice_parts(st: Mapping[str, Any]) -> list[str]:
+    """How the number of profiles was chosen: the rule, the fit table and the k-means check."""
+    rule = st["k_rule"]
+    parts = [
+        report.paragraph(
+            "How the number of profiles was chosen: a profile is added only if BIC falls by at "
+            f"least {rule['min_bic_gain']:g}, the log-likelihood rises by at least "
+            f"{rule['min_gain_per_respondent']:g} nats per respondent, no profile holds fewer "
+            f"than {rule['min_class_share']:.0%} of the respondents and the entropy stays at "
+            f"least {rule['min_entropy']:.2f}; the search stops at the first k that fails. "
+            "Plain BIC alone keeps adding profiles in large samples of Likert data."
+        ),
+        _fit_table(st),
+    ]
+    if st.get("kmeans_ari") is not None:
+        parts.append(
+            report.note(
+                f"Check: k-means with the same k groups respondents like the mixture (ARI = "
+                f"{st['kmeans_ari']:.2f})."
+            )
+        )
+    return parts
+
+
+def _fit_table(st: Mapping[str, Any]) -> str:
+    """BIC, gain, entropy and smallest share of each k, with the rule's decision."""
+    rows = [
+        [
+            str(row["k"]),
+            report.fmt(row["bic"], 1),
+            report.fmt(row["delta_bic"], 1),
+            report.fmt(row["gain_per_respondent"], 3),
+            report.fmt(row["entropy"], 2),
+            "—" if row["smallest_share"] is None else f"{row['smallest_share']:.1%}",
+            report.esc(row["reason"]),
+        ]
+        for row in st["fit_table"]
+    ]
+    return report.table(
+        rows,
+        ["k", "BIC", "ΔBIC", "gain / respondent", "entropy", "smallest", "decision"],
+        numeric=range(1, 6),
+        caption=f"BIC = −2 lnL + p ln N, lower is better (R mclust reports the negative). "
+        f"Plain BIC would choose k = {st['bic_best_k']}.",
+    )
+
+
+def _ordering_paragraph(order: Mapping[str, Any]) -> str:
+    """Cumulative ordering of the levels: developed shares, Loevinger's H, reproducibility."""
+    h30, h40, h50 = (fmt_cut(h) for h in (H_SCALABLE, H_MEDIUM, H_STRONG))
+    shares = ", ".join(f"{k} {v:.0%}" for k, v in order["developed_share"].items())
+    return report.paragraph(
+        f"Cumulative ordering: share of firms with each level developed (score at or "
+        f"above the stage rule's threshold): {shares}. Loevinger's H = {order['h']:.2f} "
+        f"({order['band']}; < {h30} not a scale, {h30}–{h40} weak, {h40}–{h50} medium, "
+        f"≥ {h50} strong); {order['perfect_pattern_share']:.0%} of firms follow a perfect "
+        f"cumulative pattern; coefficient of reproducibility {order['reproducibility']:.3f}"
+        f" (Goodenough–Edwards; marginals alone give "
+        f"{order['minimal_marginal_reproducibility']:.3f})."
+    )
+
+
+def _agreement_parts(agree: Mapping[str, Any]) -> list[str]:
+    """Agreement of theory stages and profiles (ARI, κ) and their crosstab."""
+    cross = agree["crosstab"]
+    cols = sorted({c for row in cross.values() for c in row}, key=int)
+    rows = [[f"theory stage {t}"] + [str(cross[t].get(c, 0)) for c in cols] for t in cross]
+    return [
+        report.paragraph(
+            f"Theory vs data: ARI = {agree['ari']:.2f} [{agree['ari_ci'][0]:.2f}, "
+            f"{agree['ari_ci'][1]:.2f}], Cohen's weighted kappa (linear, reported) = "
+            f"{agree['kappa_linear']:.2f} [{agree['kappa_linear_ci'][0]:.2f}, "
+            f"{agree['kappa_linear_ci'][1]:.2f}], quadratic = {agree['kappa_quadratic']:.2f}; "
+            f"{agree['exact']:.0%} of firms get the same stage number from both."
+        ),
+        report.table(
+            rows,
+            ["", *[f"profile {c}" for c in cols]],
+            numeric=range(1, len(cols) + 1),
+            caption="Respondents by theory stage (rows) and profile.",
+        ),
+    ]
 
 
 def _model_parts(st: Mapping[str, Any]) -> list[Any]:
@@ -288,34 +309,46 @@ def _model_parts(st: Mapping[str, Any]) -> list[Any]:
 
 def _threshold_parts(st: Mapping[str, Any]) -> tuple[list[Any], list[go.Figure]]:
     """Where "developed" begins: the rule's cut, the sensitivity grid and the data's cuts."""
-    thresholds = st["thresholds"]
+    fig = sensitivity_figure(st["threshold_sensitivity"])
+    parts: list[Any] = [
+        "<h3>Where does “developed” begin?</h3>",
+        _threshold_intro(st),
+        report.figure_html(fig),
+        _calibrated_table(st.get("calibrated_thresholds") or {}),
+    ]
+    comparison = st.get("stage_comparison") or {}
+    if comparison:
+        parts.append(_comparison_table(comparison))
+    return parts, [fig]
+
+
+def _threshold_intro(st: Mapping[str, Any]) -> str:
+    """The rule's threshold per level, what the figure shows and how many are unclassified."""
     origin = st.get("threshold_origin", {})
     rule = ", ".join(
         f"{lv} {t:g}" + (" (default)" if origin.get(lv) == "default" else "")
-        for lv, t in thresholds.items()
+        for lv, t in st["thresholds"].items()
     )
     counts = st.get("classified", {}).get("theory", {})
-    parts: list[Any] = [
-        "<h3>Where does “developed” begin?</h3>",
-        report.paragraph(
-            "The case studies say which capabilities a firm must have built to move on, not how "
-            f"high a score means “built”. The stage rule counts a level as developed at: {rule}. "
-            "The figure re-runs the rule with every threshold moved by −1 to +1 scale point: "
-            "the bars are the shares of firms in each theory stage, the lines the agreement "
-            "with the data-driven stages."
-            + (
-                f" {counts.get(UNCLASSIFIED, 0):,} respondent(s) miss a level score and are "
-                "unclassified (no theory, calibrated or data-driven stage)."
-                if counts.get(UNCLASSIFIED)
-                else ""
-            )
-        ),
-    ]
-    fig = sensitivity_figure(st["threshold_sensitivity"])
-    parts.append(report.figure_html(fig))
-    cal = st.get("calibrated_thresholds") or {}
+    unclassified = (
+        f" {counts.get(UNCLASSIFIED, 0):,} respondent(s) miss a level score and are "
+        "unclassified (no theory, calibrated or data-driven stage)."
+        if counts.get(UNCLASSIFIED)
+        else ""
+    )
+    return report.paragraph(
+        "The case studies say which capabilities a firm must have built to move on, not how "
+        f"high a score means “built”. The stage rule counts a level as developed at: {rule}. "
+        "The figure re-runs the rule with every threshold moved by −1 to +1 scale point: "
+        "the bars are the shares of firms in each theory stage, the lines the agreement "
+        f"with the data-driven stages.{unclassified}"
+    )
+
+
+def _calibrated_table(calibrated: Mapping[str, Mapping[str, Any]]) -> str:
+    """The rule's threshold beside the data's cut (with its evidence) for each requirement."""
     rows = []
-    for lv, c in cal.items():
+    for lv, c in calibrated.items():
         if c["cut"] is None:
             cut, why = "—", report.esc(c.get("reason") or "")
         else:
@@ -328,23 +361,24 @@ def _threshold_parts(st: Mapping[str, Any]) -> tuple[list[Any], list[go.Figure]]
                 f"{c['share_developed']:.0%} developed"
             )
         rows.append([report.esc(lv), report.fmt(c.get("theory"), 2), cut, why])
-    parts.append(
-        report.table(
-            rows,
-            ["Requirement", "Rule's threshold", "Data's cut [95% CI]", "Evidence"],
-            numeric=(1, 2),
-            caption="The data's cut: where a two-component mixture of the level score puts "
-            "firms equally likely to be in the developed and the undeveloped group. "
-            "stage_calibrated in assignments.csv applies the same rule with these cuts.",
-        )
+    return report.table(
+        rows,
+        ["Requirement", "Rule's threshold", "Data's cut [95% CI]", "Evidence"],
+        numeric=(1, 2),
+        caption="The data's cut: where a two-component mixture of the level score puts "
+        "firms equally likely to be in the developed and the undeveloped group. "
+        "stage_calibrated in assignments.csv applies the same rule with these cuts.",
     )
-    comp = st.get("stage_comparison") or {}
+
+
+def _comparison_table(comparison: Mapping[str, Mapping[str, Any]]) -> str:
+    """Agreement of the theory, calibrated and data-driven stage assignments, pair by pair."""
     names = {
         "theory_vs_cluster": "theory rule vs data-driven profiles",
         "calibrated_vs_cluster": "calibrated rule vs data-driven profiles",
         "theory_vs_calibrated": "theory rule vs calibrated rule",
     }
-    comp_rows = [
+    rows = [
         [
             names[key],
             f"{c['n']:,}",
@@ -352,18 +386,14 @@ def _threshold_parts(st: Mapping[str, Any]) -> tuple[list[Any], list[go.Figure]]
             report.fmt(c.get("kappa_linear"), 2),
             "—" if c.get("exact") is None else f"{c['exact']:.0%}",
         ]
-        for key, c in comp.items()
+        for key, c in comparison.items()
     ]
-    if comp_rows:
-        parts.append(
-            report.table(
-                comp_rows,
-                ["Stages compared", "Firms", "ARI", "κ (linear)", "Same stage"],
-                numeric=(1, 2, 3, 4),
-                caption="Agreement of the three stage assignments, side by side.",
-            )
-        )
-    return parts, [fig]
+    return report.table(
+        rows,
+        ["Stages compared", "Firms", "ARI", "κ (linear)", "Same stage"],
+        numeric=(1, 2, 3, 4),
+        caption="Agreement of the three stage assignments, side by side.",
+    )
 
 
 def sensitivity_figure(grid: Sequence[Mapping[str, Any]]) -> go.Figure:
