@@ -17,7 +17,9 @@ continuum" — and is reported as such rather than forced into four groups.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -117,12 +119,7 @@ class StageAssessment:
 
     def to_dict(self) -> dict:
         """JSON-able summary for ``results.json`` (section ``stages``)."""
-        lp = self.profiles
-        table = lp.fit_table_.reset_index()
-        k = self.n_profiles
-        bic1 = float(lp.fit_table_.loc[1, "bic"])
-        bick = float(lp.fit_table_.loc[k, "bic"])
-        out: dict = {
+        return {
             "supported": self.supported,
             "verdict": self.verdict,
             "summary": self.summary,
@@ -130,88 +127,110 @@ class StageAssessment:
             "n_excluded": self.n_excluded,
             "n_fitted": self.n_fitted,
             "n_stability": self.n_stability,
-            "n_profiles": k,
-            "theory_stages": THEORY_STAGES,
-            "matches_theory_k": k == THEORY_STAGES,
-            "bic_convention": "-2 lnL + p ln N (lower is better; mclust reports the negative)",
-            "bic_margin_over_k1": bic1 - bick,
-            "bic_margin_per_respondent": (bic1 - bick) / lp.n_fitted_,
-            "bic_best_k": int(lp.bic_best_k_),
-            "entropy": _num(lp.entropy_),
-            "kmeans_ari": _num(lp.kmeans_ari_),
-            "k_rule": {
-                "min_bic_gain": lp.min_bic_gain,
-                "min_gain_per_respondent": lp.min_gain_per_respondent,
-                "min_class_share": lp.min_class_share,
-                "min_entropy": lp.min_entropy,
-            },
-            "fit_table": json_records(table),
-            "profiles": json_records(lp.profiles_.reset_index()),
-            "criteria": {
-                c.name: {
-                    "value": _num(c.value),
-                    "threshold": c.threshold,
-                    "met": c.met,
-                    "text": c.text,
-                }
-                for c in self.criteria
-            },
-            "jaccard": None,
-            "prediction_strength": None,
-            "ordering": None,
-            "agreement": None,
+            **_profiles_section(self.profiles),
+            "criteria": {c.name: _criterion_section(c) for c in self.criteria},
+            "jaccard": _optional(_jaccard_section, self.jaccard),
+            "prediction_strength": _optional(_prediction_section, self.prediction),
+            "ordering": _optional(_ordering_section, self.ordering),
+            "agreement": _optional(_agreement_section, self.agreement),
         }
-        if self.jaccard is not None:
-            per = self.jaccard.per_cluster.reset_index()
-            out["jaccard"] = {
-                "n_boot": self.jaccard.n_boot,
-                "min": self.jaccard.min_jaccard,
-                "stable": self.jaccard.stable,
-                "per_stage": json_records(per.rename(columns={"cluster": "stage"})),
-            }
-        if self.prediction is not None:
-            out["prediction_strength"] = {
-                "value": self.prediction.value,
-                "strong": self.prediction.strong,
-                "n_splits": len(self.prediction.per_split),
-                "sd": float(self.prediction.per_split.std(ddof=1))
-                if len(self.prediction.per_split) > 1
-                else None,
-            }
-        if self.ordering is not None:
-            o = self.ordering
-            out["ordering"] = {
-                "n": o.n_respondents,
-                "h": _num(o.h),
-                "h_ci": [_num(v) for v in o.h_ci],
-                "band": o.band,
-                "h_levels": {k: _num(v) for k, v in o.h_items.items()},
-                "developed_share": {k: float(v) for k, v in o.popularity.items()},
-                "order_matches_theory": o.order_matches_theory,
-                "guttman_errors": o.guttman_errors,
-                "reproducibility": o.reproducibility,
-                "reproducibility_formula": "Goodenough–Edwards: 1 - errors / (N × levels)",
-                "minimal_marginal_reproducibility": o.minimal_marginal_reproducibility,
-                "perfect_pattern_share": o.perfect_share,
-            }
-        if self.agreement is not None:
-            a = self.agreement
-            out["agreement"] = {
-                "n": a.n,
-                "ari": a.ari,
-                "ari_ci": list(a.ari_ci),
-                "kappa_linear": a.kappa_linear,
-                "kappa_linear_ci": list(a.kappa_linear_ci),
-                "kappa_quadratic": a.kappa_quadratic,
-                "kappa_quadratic_ci": list(a.kappa_quadratic_ci),
-                "kappa_reported": HEADLINE_KAPPA,
-                "exact": a.exact,
-                "crosstab": {
-                    str(r): {str(c): int(v) for c, v in row.items()}
-                    for r, row in a.crosstab.iterrows()
-                },
-            }
-        return out
+
+
+_T = TypeVar("_T")
+
+
+def _optional(section: Callable[[_T], dict], value: _T | None) -> dict | None:
+    """``section(value)``, or ``None`` for a statistic that was not computed."""
+    return None if value is None else section(value)
+
+
+def _profiles_section(lp: LatentProfiles) -> dict:
+    """The k rule's choice, BIC margins, fit table and profile means."""
+    k = int(lp.n_profiles_)
+    bic1 = float(lp.fit_table_.loc[1, "bic"])
+    bick = float(lp.fit_table_.loc[k, "bic"])
+    return {
+        "n_profiles": k,
+        "theory_stages": THEORY_STAGES,
+        "matches_theory_k": k == THEORY_STAGES,
+        "bic_convention": "-2 lnL + p ln N (lower is better; mclust reports the negative)",
+        "bic_margin_over_k1": bic1 - bick,
+        "bic_margin_per_respondent": (bic1 - bick) / lp.n_fitted_,
+        "bic_best_k": int(lp.bic_best_k_),
+        "entropy": _num(lp.entropy_),
+        "kmeans_ari": _num(lp.kmeans_ari_),
+        "k_rule": {
+            "min_bic_gain": lp.min_bic_gain,
+            "min_gain_per_respondent": lp.min_gain_per_respondent,
+            "min_class_share": lp.min_class_share,
+            "min_entropy": lp.min_entropy,
+        },
+        "fit_table": json_records(lp.fit_table_.reset_index()),
+        "profiles": json_records(lp.profiles_.reset_index()),
+    }
+
+
+def _criterion_section(c: Criterion) -> dict:
+    """One criterion's value, threshold, verdict and sentence."""
+    return {"value": _num(c.value), "threshold": c.threshold, "met": c.met, "text": c.text}
+
+
+def _jaccard_section(jaccard: JaccardStability) -> dict:
+    """Clusterwise bootstrap Jaccard, per stage."""
+    per = jaccard.per_cluster.reset_index()
+    return {
+        "n_boot": jaccard.n_boot,
+        "min": jaccard.min_jaccard,
+        "stable": jaccard.stable,
+        "per_stage": json_records(per.rename(columns={"cluster": "stage"})),
+    }
+
+
+def _prediction_section(prediction: PredictionStrength) -> dict:
+    """Prediction strength and its spread over the split halves."""
+    per_split = prediction.per_split
+    return {
+        "value": prediction.value,
+        "strong": prediction.strong,
+        "n_splits": len(per_split),
+        "sd": float(per_split.std(ddof=1)) if len(per_split) > 1 else None,
+    }
+
+
+def _ordering_section(o: GuttmanScaling) -> dict:
+    """Loevinger's H and the Guttman statistics of the dichotomised levels."""
+    return {
+        "n": o.n_respondents,
+        "h": _num(o.h),
+        "h_ci": [_num(v) for v in o.h_ci],
+        "band": o.band,
+        "h_levels": {k: _num(v) for k, v in o.h_items.items()},
+        "developed_share": {k: float(v) for k, v in o.popularity.items()},
+        "order_matches_theory": o.order_matches_theory,
+        "guttman_errors": o.guttman_errors,
+        "reproducibility": o.reproducibility,
+        "reproducibility_formula": "Goodenough–Edwards: 1 - errors / (N × levels)",
+        "minimal_marginal_reproducibility": o.minimal_marginal_reproducibility,
+        "perfect_pattern_share": o.perfect_share,
+    }
+
+
+def _agreement_section(a: StageAgreement) -> dict:
+    """Theory stage vs data-driven stage: ARI, kappas and the cross-table."""
+    return {
+        "n": a.n,
+        "ari": a.ari,
+        "ari_ci": list(a.ari_ci),
+        "kappa_linear": a.kappa_linear,
+        "kappa_linear_ci": list(a.kappa_linear_ci),
+        "kappa_quadratic": a.kappa_quadratic,
+        "kappa_quadratic_ci": list(a.kappa_quadratic_ci),
+        "kappa_reported": HEADLINE_KAPPA,
+        "exact": a.exact,
+        "crosstab": {
+            str(r): {str(c): int(v) for c, v in row.items()} for r, row in a.crosstab.iterrows()
+        },
+    }
 
 
 def assess_stages(
