@@ -435,6 +435,17 @@ def _criteria(
     prediction: PredictionStrength | None,
     ordering: GuttmanScaling | None,
 ) -> tuple[Criterion, ...]:
+    """The four pieces of evidence: profiles, stability, replicability, ordering."""
+    return (
+        _profiles_criterion(lp),
+        _stability_criterion(jaccard),
+        _replicability_criterion(prediction),
+        _ordering_criterion(ordering),
+    )
+
+
+def _profiles_criterion(lp: LatentProfiles) -> Criterion:
+    """At least two profiles by the k rule, with the BIC margin or why one was kept."""
     k = lp.n_profiles_
     table = lp.fit_table_
     if k >= 2:
@@ -446,82 +457,63 @@ def _criteria(
     else:
         reason = table.loc[2, "reason"] if 2 in table.index else "only one profile fitted"
         profile_text = f"one profile: adding a second was not worth it ({reason})"
-    out = [
-        Criterion("profiles", float(k), "≥ 2 profiles by the k rule", k >= 2, profile_text),
-    ]
+    return Criterion("profiles", float(k), "≥ 2 profiles by the k rule", k >= 2, profile_text)
+
+
+def _stability_criterion(jaccard: JaccardStability | None) -> Criterion:
+    """Every profile recovered in the bootstrap (not applicable with one profile)."""
+    threshold = f"every profile Jaccard ≥ {JACCARD_STABLE}"
     if jaccard is None:
-        out.append(
-            Criterion(
-                "stability",
-                None,
-                f"every profile Jaccard ≥ {JACCARD_STABLE}",
-                None,
-                "not applicable with one profile",
-            )
-        )
-    else:
-        weakest = jaccard.per_cluster["jaccard"].idxmin()
-        out.append(
-            Criterion(
-                "stability",
-                jaccard.min_jaccard,
-                f"every profile Jaccard ≥ {JACCARD_STABLE}",
-                jaccard.stable,
-                f"least stable profile (stage {weakest}) is recovered with mean Jaccard "
-                f"{jaccard.min_jaccard:.2f} in {jaccard.n_boot} bootstrap samples",
-            )
-        )
+        return Criterion("stability", None, threshold, None, "not applicable with one profile")
+    weakest = jaccard.per_cluster["jaccard"].idxmin()
+    return Criterion(
+        "stability",
+        jaccard.min_jaccard,
+        threshold,
+        jaccard.stable,
+        f"least stable profile (stage {weakest}) is recovered with mean Jaccard "
+        f"{jaccard.min_jaccard:.2f} in {jaccard.n_boot} bootstrap samples",
+    )
+
+
+def _replicability_criterion(prediction: PredictionStrength | None) -> Criterion:
+    """Profiles of one half predict the other's (not applicable with one profile)."""
+    threshold = f"prediction strength ≥ {PREDICTION_STRENGTH_CUTOFF}"
     if prediction is None:
-        out.append(
-            Criterion(
-                "replicability",
-                None,
-                f"prediction strength ≥ {PREDICTION_STRENGTH_CUTOFF}",
-                None,
-                "not applicable with one profile",
-            )
-        )
-    else:
-        out.append(
-            Criterion(
-                "replicability",
-                prediction.value,
-                f"prediction strength ≥ {PREDICTION_STRENGTH_CUTOFF}",
-                prediction.strong,
-                f"profiles found in one half of the sample predict those of the other half "
-                f"with strength {prediction.value:.2f}",
-            )
-        )
+        return Criterion("replicability", None, threshold, None, "not applicable with one profile")
+    return Criterion(
+        "replicability",
+        prediction.value,
+        threshold,
+        prediction.strong,
+        f"profiles found in one half of the sample predict those of the other half "
+        f"with strength {prediction.value:.2f}",
+    )
+
+
+def _ordering_criterion(ordering: GuttmanScaling | None) -> Criterion:
+    """The levels are developed cumulatively (Loevinger's H), in the theory's order or not."""
+    threshold = f"Loevinger's H ≥ {H_SCALABLE}"
     if ordering is None:
-        out.append(
-            Criterion(
-                "ordering",
-                None,
-                f"Loevinger's H ≥ {H_SCALABLE}",
-                False,
-                "fewer than two levels vary between respondents",
-            )
+        return Criterion(
+            "ordering", None, threshold, False, "fewer than two levels vary between respondents"
         )
-    else:
-        order_text = (
-            "in the theory's order"
-            if ordering.order_matches_theory
-            else "but not in the theory's order"
-            if ordering.order_matches_theory is False
-            else ""
-        )
-        out.append(
-            Criterion(
-                "ordering",
-                ordering.h,
-                f"Loevinger's H ≥ {H_SCALABLE}",
-                ordering.h >= H_SCALABLE,
-                f"levels are developed cumulatively {order_text}: H = {ordering.h:.2f} "
-                f"({ordering.band}), {ordering.perfect_share:.0%} of firms fit a perfect "
-                "Guttman pattern".replace("  ", " "),
-            )
-        )
-    return tuple(out)
+    order_text = (
+        "in the theory's order"
+        if ordering.order_matches_theory
+        else "but not in the theory's order"
+        if ordering.order_matches_theory is False
+        else ""
+    )
+    return Criterion(
+        "ordering",
+        ordering.h,
+        threshold,
+        ordering.h >= H_SCALABLE,
+        f"levels are developed cumulatively {order_text}: H = {ordering.h:.2f} "
+        f"({ordering.band}), {ordering.perfect_share:.0%} of firms fit a perfect "
+        "Guttman pattern".replace("  ", " "),
+    )
 
 
 def _summary(verdict: str, k: int, criteria: tuple[Criterion, ...]) -> str:
