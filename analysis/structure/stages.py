@@ -310,6 +310,83 @@ def assess_stages(
     still be cumulative (H is high whenever the levels rise together), which is why ordering
     alone is not evidence of stages.
     """
+    frame, keep = _check_inputs(
+        levels, stage_theory, exclude, max_fit_n=max_fit_n, max_stability_n=max_stability_n
+    )
+    seeds = _Seeds.from_state(random_state)
+    used = frame.loc[keep]
+    complete = used.dropna()
+    estimator = _fit_profiles(complete, profiles, max_fit_n=max_fit_n, seeds=seeds)
+    stage_cluster = estimator.predict(frame).rename("stage_cluster")
+    k = estimator.n_profiles_
+    stable_rows = _at_most(complete, max_stability_n, seeds.stability_sample)
+    jaccard, prediction = (
+        _stability(
+            stable_rows,
+            stage_cluster,
+            estimator,
+            n_boot=n_boot,
+            n_splits=n_splits,
+            refit_n_init=refit_n_init,
+            seeds=seeds,
+            n_jobs=n_jobs,
+        )
+        if k >= 2
+        else (None, None)
+    )
+    ordering = _ordering(used, thresholds, n_boot, seeds.ordering)
+    agreement = (
+        _agreement(stage_theory.loc[keep], stage_cluster.loc[keep], n_boot, seeds.agreement)
+        if stage_theory is not None and k >= 2
+        else None
+    )
+    criteria = _criteria(estimator, jaccard, prediction, ordering)
+    verdict = _verdict(k, criteria)
+    return StageAssessment(
+        supported=verdict == "supported",
+        verdict=verdict,
+        summary=_summary(verdict, k, criteria),
+        criteria=criteria,
+        stage_cluster=stage_cluster,
+        profiles=estimator,
+        jaccard=jaccard,
+        prediction=prediction,
+        ordering=ordering,
+        agreement=agreement,
+        n_used=len(complete),
+        n_excluded=int((~keep).sum()),
+        n_fitted=int(estimator.n_fitted_),
+        n_stability=len(stable_rows) if k >= 2 else 0,
+    )
+
+
+@dataclass(frozen=True)
+class _Seeds:
+    """One seed per random step of the assessment, all drawn from its ``random_state``."""
+
+    profiles: int
+    jaccard: int
+    prediction: int
+    ordering: int
+    agreement: int
+    fit_sample: int
+    stability_sample: int
+
+    @classmethod
+    def from_state(cls, random_state: int | None) -> _Seeds:
+        """Seven seeds from ``random_state`` (in this order, so results stay reproducible)."""
+        return cls(*(int(s) for s in np.random.SeedSequence(random_state).generate_state(7)))
+
+
+def _check_inputs(
+    levels: object,
+    stage_theory: pd.Series | None,
+    exclude: pd.Series | None,
+    *,
+    max_fit_n: int | None,
+    max_stability_n: int | None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The level scores, and which respondents to keep; every argument checked."""
     frame = _check_levels(levels)
     keep = pd.Series(True, index=frame.index)
     if exclude is not None:
@@ -321,74 +398,57 @@ def assess_stages(
     for name, cap in (("max_fit_n", max_fit_n), ("max_stability_n", max_stability_n)):
         if cap is not None and cap < 100:
             raise ValueError(f"{name} must be at least 100 (or None for no cap), got {cap}")
-    seeds = np.random.SeedSequence(random_state).generate_state(7)
-    used = frame.loc[keep]
-    complete = used.dropna()
+    return frame, keep
+
+
+def _fit_profiles(
+    complete: pd.DataFrame, profiles: LatentProfiles | None, *, max_fit_n: int | None, seeds: _Seeds
+) -> LatentProfiles:
+    """Fit the profile model (a copy of ``profiles``) on at most ``max_fit_n`` rows."""
     estimator = clone(profiles) if profiles is not None else LatentProfiles()
     if estimator.get_params()["random_state"] is None:
-        estimator.set_params(random_state=int(seeds[0]))
-    estimator.fit(_at_most(complete, max_fit_n, int(seeds[5])))
-    stage_cluster = estimator.predict(frame).rename("stage_cluster")
-    k = estimator.n_profiles_
-    jaccard = prediction = None
-    stable_rows = _at_most(complete, max_stability_n, int(seeds[6]))
-    if k >= 2:
-        n_init = refit_n_init if refit_n_init is not None else estimator.n_init
-        refit = clone(estimator.model_).set_params(n_init=n_init)
-        labels = stage_cluster.loc[stable_rows.index].astype(int)
-        complete = stable_rows
-        jaccard = bootstrap_jaccard(
-            complete,
-            labels,
-            clusterer=refit,
-            n_boot=n_boot,
-            random_state=int(seeds[1]),
-            n_jobs=n_jobs,
-        )
-        prediction = prediction_strength(
-            complete,
-            clusterer=refit,
-            n_splits=n_splits,
-            random_state=int(seeds[2]),
-            n_jobs=n_jobs,
-        )
-    ordering = _ordering(used, thresholds, n_boot, int(seeds[3]))
-    agreement = None
-    if stage_theory is not None and k >= 2:
-        theory = stage_theory.loc[keep]
-        if (theory.notna() & stage_cluster.loc[keep].notna()).sum() >= 2:
-            agreement = stage_agreement(
-                theory,
-                stage_cluster.loc[keep],
-                n_boot=max(n_boot, 200),
-                random_state=int(seeds[4]),
-            )
-    criteria = _criteria(estimator, jaccard, prediction, ordering)
-    n_stability = len(stable_rows) if k >= 2 else 0
-    met = [c.met for c in criteria]
-    supported = all(m is True for m in met)
-    if supported:
-        verdict = "supported"
-    elif k >= 2:
-        verdict = "partly"
-    else:
-        verdict = "not supported"
-    return StageAssessment(
-        supported=supported,
-        verdict=verdict,
-        summary=_summary(verdict, k, criteria),
-        criteria=criteria,
-        stage_cluster=stage_cluster,
-        profiles=estimator,
-        jaccard=jaccard,
-        prediction=prediction,
-        ordering=ordering,
-        agreement=agreement,
-        n_used=len(used.dropna()),
-        n_excluded=int((~keep).sum()),
-        n_fitted=int(estimator.n_fitted_),
-        n_stability=n_stability,
+        estimator.set_params(random_state=seeds.profiles)
+    return estimator.fit(_at_most(complete, max_fit_n, seeds.fit_sample))
+
+
+def _stability(
+    rows: pd.DataFrame,
+    stage_cluster: pd.Series,
+    estimator: LatentProfiles,
+    *,
+    n_boot: int,
+    n_splits: int,
+    refit_n_init: int | None,
+    seeds: _Seeds,
+    n_jobs: int | None,
+) -> tuple[JaccardStability, PredictionStrength]:
+    """Bootstrap Jaccard and split-half prediction strength of the profiles on ``rows``."""
+    n_init = refit_n_init if refit_n_init is not None else estimator.n_init
+    refit = clone(estimator.model_).set_params(n_init=n_init)
+    labels = stage_cluster.loc[rows.index].astype(int)
+    jaccard = bootstrap_jaccard(
+        rows, labels, clusterer=refit, n_boot=n_boot, random_state=seeds.jaccard, n_jobs=n_jobs
     )
+    prediction = prediction_strength(
+        rows, clusterer=refit, n_splits=n_splits, random_state=seeds.prediction, n_jobs=n_jobs
+    )
+    return jaccard, prediction
+
+
+def _agreement(
+    theory: pd.Series, cluster: pd.Series, n_boot: int, seed: int
+) -> StageAgreement | None:
+    """Theory stage vs data-driven stage, when at least two respondents have both."""
+    if (theory.notna() & cluster.notna()).sum() < 2:
+        return None
+    return stage_agreement(theory, cluster, n_boot=max(n_boot, 200), random_state=seed)
+
+
+def _verdict(k: int, criteria: tuple[Criterion, ...]) -> str:
+    """``supported`` when every criterion is met, else ``partly`` with profiles, else not."""
+    if all(c.met is True for c in criteria):
+        return "supported"
+    return "partly" if k >= 2 else "not supported"
 
 
 def _at_most(frame: pd.DataFrame, cap: int | None, seed: int) -> pd.DataFrame:
