@@ -366,7 +366,7 @@ ALLOWED: dict[tuple[str, str, float], str] = {
     # The CFA engine's numerics, matched to lavaan: log(2π), start-value floors and scales.
     ("analysis/sem/ml.py", "<module>", 2.0): "the 2 of log(2π)",
     ("analysis/sem/start.py", "_make_pd", 0.05): "eigenvalue floor of start values",
-    ("analysis/sem/start.py", "_group_start", 0.001): "relative size of a usable marker loading",
+    ("analysis/sem/start.py", "_to_marker", 0.001): "relative size of a usable marker loading",
     # RMSEA's test of close fit is defined by its null value (lavaan's rmsea.h0.closefit);
     # the p-value it gives is reported, not judged.
     (

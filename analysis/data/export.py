@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.measurement.scoring import CLASSIFIED, MIXED, NON_CUMULATIVE, UNCLASSIFIED
-from instrument import LEVELS, Instrument
+from instrument import LEVELS, Firmographic, Instrument
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -272,130 +272,210 @@ def spss_data(frame: pd.DataFrame, instrument: Instrument) -> SpssData:
         codes; ``quadrant``: codes 1–4, 5 for mixed; ``flag_*``, ``flagged`` and ``is_demo``:
         0/1 labelled no/yes. Date-times become SPSS date-times (UTC).
     """
-    inst = instrument
-    scale_labels = {
-        float(p): lbl for p, lbl in zip(inst.scale.points, inst.scale.labels, strict=True)
-    }
-    dk = inst.scale.dont_know
-    item_labels: dict[str, dict[float, str]] = {}
-    for c in inst.constructs:
-        points = scale_labels
-        if c.labels is not None:
-            points = {float(p): lbl for p, lbl in zip(inst.scale.points, c.labels, strict=True)}
-        if dk is not None:
-            points = {**points, float(dk.code): dk.label}
-        item_labels.update(dict.fromkeys((i.id for i in c.items), points))
-    items = {i.id: i.text for c in inst.constructs for i in c.items}
-    checks = {a.id: a.text for a in inst.attention_checks}
-    questions = {q.id: q for q in inst.firmographics}
-    constructs = {c.id: c.label for c in inst.constructs}
-    pages = {p.id: p.title for p in inst.page_list()}
-    stage_titles = {float(k): v.title for k, v in inst.feedback.stages.items()}
-
-    columns: dict[str, pd.Series] = {}
-    labels: dict[str, str] = {}
-    values: dict[str, dict[float, str]] = {}
-    measures: dict[str, str] = {}
-    renamed: dict[str, str] = {}
-    missing_values: dict[str, list[float]] = {}
-    taken: set[str] = set()
-
-    def add(
-        original: str,
-        series: pd.Series,
-        label: str | None,
-        value_labels: Mapping[float, str] | None = None,
-        measure: str = "scale",
-        name: str | None = None,
-        user_missing: list[float] | None = None,
-    ) -> None:
-        var = _spss_name(name or original, taken)
-        if var != original:
-            renamed[original if name is None else name] = var
-        columns[var] = series
-        if label:
-            labels[var] = _clip(label, _LABEL_BYTES)
-        if value_labels:
-            values[var] = {k: _clip(v, _VALUE_LABEL_BYTES) for k, v in value_labels.items()}
-        measures[var] = measure
-        if user_missing:
-            missing_values[var] = user_missing
-
+    lab = _Labels.of(instrument)
+    table = _SpssTable()
     for column in frame.columns:
-        col = str(column)
-        series = frame[column]
-        if col in items:
-            add(
-                col,
-                _numeric(series, col),
-                items[col],
-                item_labels[col],
-                "ordinal",
-                user_missing=[float(dk.code)] if dk is not None else None,
+        for variable in _variables(str(column), frame[column], lab):
+            table.add(variable)
+    return table.result(frame.index)
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """What the instrument says about the columns it names, looked up by id."""
+
+    instrument: Instrument
+    scale: dict[float, str]
+    item_scales: dict[str, dict[float, str]]
+    dont_know: float | None
+    items: dict[str, str]
+    checks: dict[str, str]
+    questions: dict[str, Firmographic]
+    constructs: dict[str, str]
+    pages: dict[str, str]
+    stage_titles: dict[float, str]
+
+    @classmethod
+    def of(cls, inst: Instrument) -> _Labels:
+        """Labels of ``inst``'s scale points, items, checks, questions, scores and pages."""
+        scale = {float(p): lbl for p, lbl in zip(inst.scale.points, inst.scale.labels, strict=True)}
+        dk = inst.scale.dont_know
+        item_scales: dict[str, dict[float, str]] = {}
+        for c in inst.constructs:
+            points = scale
+            if c.labels is not None:
+                points = {float(p): lbl for p, lbl in zip(inst.scale.points, c.labels, strict=True)}
+            if dk is not None:
+                points = {**points, float(dk.code): dk.label}
+            item_scales.update(dict.fromkeys((i.id for i in c.items), points))
+        return cls(
+            instrument=inst,
+            scale=scale,
+            item_scales=item_scales,
+            dont_know=None if dk is None else float(dk.code),
+            items={i.id: i.text for c in inst.constructs for i in c.items},
+            checks={a.id: a.text for a in inst.attention_checks},
+            questions={q.id: q for q in inst.firmographics},
+            constructs={c.id: c.label for c in inst.constructs},
+            pages={p.id: p.title for p in inst.page_list()},
+            stage_titles={float(k): v.title for k, v in inst.feedback.stages.items()},
+        )
+
+
+@dataclass(frozen=True)
+class _Variable:
+    """One SPSS variable to write: data and metadata, under the column name it came from."""
+
+    original: str
+    series: pd.Series
+    label: str | None = None
+    value_labels: Mapping[float, str] | None = None
+    measure: str = "scale"
+    user_missing: list[float] | None = None
+
+
+@dataclass
+class _SpssTable:
+    """:class:`SpssData` being assembled, one variable at a time, under unique SPSS names."""
+
+    columns: dict[str, pd.Series] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[float, str]] = field(default_factory=dict)
+    measures: dict[str, str] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
+    missing_values: dict[str, list[float]] = field(default_factory=dict)
+    taken: set[str] = field(default_factory=set)
+
+    def add(self, v: _Variable) -> None:
+        """Name ``v`` for SPSS and record its data, labels (clipped), measure and missings."""
+        var = _spss_name(v.original, self.taken)
+        if var != v.original:
+            self.renamed[v.original] = var
+        self.columns[var] = v.series
+        if v.label:
+            self.labels[var] = _clip(v.label, _LABEL_BYTES)
+        if v.value_labels:
+            self.values[var] = {k: _clip(t, _VALUE_LABEL_BYTES) for k, t in v.value_labels.items()}
+        self.measures[var] = v.measure
+        if v.user_missing:
+            self.missing_values[var] = v.user_missing
+
+    def result(self, index: pd.Index) -> SpssData:
+        """The table, on the respondents' ``index``."""
+        data = pd.DataFrame(self.columns, index=index)
+        return SpssData(
+            data, self.labels, self.values, self.measures, self.renamed, self.missing_values
+        )
+
+
+def _variables(col: str, series: pd.Series, lab: _Labels) -> list[_Variable]:
+    """The SPSS variable(s) of one column: by instrument id, then by name, then by type."""
+    named = _instrument_variables(col, series, lab)
+    if named is not None:
+        return named
+    variable = _result_variable(col, series, lab)
+    if variable is None:
+        variable = _record_variable(col, series, lab)
+    if variable is None:
+        variable = _typed_variable(col, series)
+    return [variable]
+
+
+def _instrument_variables(col: str, series: pd.Series, lab: _Labels) -> list[_Variable] | None:
+    """Items, attention checks, firmographic questions and construct scores (else ``None``)."""
+    if col in lab.items:
+        missing = None if lab.dont_know is None else [lab.dont_know]
+        numbers = _numeric(series, col)
+        return [_Variable(col, numbers, lab.items[col], lab.item_scales[col], "ordinal", missing)]
+    if col in lab.checks:
+        return [_Variable(col, _numeric(series, col), lab.checks[col], lab.scale, "ordinal")]
+    if col in lab.questions:
+        return _question_variables(col, series, lab.questions[col])
+    if col in lab.constructs:
+        label = f"Score: {lab.constructs[col]} (mean of keyed items)"
+        return [_Variable(col, _numeric(series, col), label)]
+    return None
+
+
+def _question_variables(col: str, series: pd.Series, q: Firmographic) -> list[_Variable]:
+    """Single choice: codes in option order; multiple choice: one 0/1 variable per option."""
+    if q.type == "single":
+        codes, code_labels = _codes(series, [(o.value, o.label) for o in q.options])
+        measure = "ordinal" if q.measures == "firm_size" else "nominal"
+        return [_Variable(col, codes, q.text, code_labels, measure)]
+    if q.type == "multi":
+        chosen = series.astype("string").str.split(";")
+        return [
+            _Variable(
+                f"{col}_{option.value}",
+                _chosen(chosen, option.value),
+                f"{q.text} – {option.label}",
+                {0.0: "not chosen", 1.0: "chosen"},
+                "nominal",
             )
-        elif col in checks:
-            add(col, _numeric(series, col), checks[col], scale_labels, "ordinal")
-        elif col in questions and questions[col].type == "single":
-            q = questions[col]
-            codes, code_labels = _codes(series, [(o.value, o.label) for o in q.options])
-            measure = "ordinal" if q.measures == "firm_size" else "nominal"
-            add(col, codes, q.text, code_labels, measure)
-        elif col in questions and questions[col].type == "multi":
-            q = questions[col]
-            chosen = series.astype("string").str.split(";")
-            for option in q.options:
-                dummy = chosen.map(
-                    lambda parts, v=option.value: (
-                        np.nan if parts is pd.NA or parts is None else float(v in parts)
-                    )
-                )
-                add(
-                    f"{col}_{option.value}",
-                    dummy.astype(float),
-                    f"{q.text} – {option.label}",
-                    {0.0: "not chosen", 1.0: "chosen"},
-                    "nominal",
-                )
-        elif col in questions:
-            add(col, _numeric(series, col), questions[col].text, None, "scale")
-        elif col in constructs:
-            add(col, _numeric(series, col), f"Score: {constructs[col]} (mean of keyed items)")
-        elif col.startswith("level_") and col[6:] in LEVELS:
-            add(col, _numeric(series, col), f"Capability level score: {col[6:]}")
-        elif col.startswith("axis_"):
-            add(col, _numeric(series, col), f"Axis score: {col[5:]}")
-        elif col in STAGE_LABELS:
-            stage_values = stage_titles if col != "stage_cluster" else None
-            add(col, _numeric(series, col), STAGE_LABELS[col], stage_values, "ordinal")
-        elif col == "stage_status":
-            codes, code_labels = _codes(series, list(STAGE_STATUS_LABELS.items()))
-            add(col, codes, "Stage classification (why a stage may be missing)", code_labels)
-        elif col in ("stage_margin", "quadrant_margin"):
-            what = "stage" if col == "stage_margin" else "quadrant"
-            add(col, _numeric(series, col), f"Distance to the nearest {what} cut (scale points)")
-        elif col == "quadrant":
-            codes, code_labels = _codes(
-                series, [*instrument.quadrant_names().items(), (MIXED, MIXED_LABEL)]
-            )
-            add(col, codes, "Strategy quadrant (control x orientation)", code_labels, "nominal")
-        elif col.startswith("flag_") or col in ("flagged", "is_demo"):
-            add(col, _flag(series), _flag_label(col), _NO_YES, "nominal")
-        elif col == "respondent_id":
-            add(col, series.astype(str), "Respondent id", None, "nominal")
-        elif col.startswith("page_time_"):
-            page = col[len("page_time_") :]
-            add(col, _numeric(series, col), f"Seconds on page '{pages.get(page, page)}'")
-        elif pd.api.types.is_datetime64_any_dtype(series.dtype):
-            add(col, _naive_utc(series), col.replace("_", " ").capitalize() + " (UTC)")
-        elif pd.api.types.is_bool_dtype(series.dtype):
-            add(col, _flag(series), None, _NO_YES, "nominal")
-        elif pd.api.types.is_numeric_dtype(series.dtype):
-            add(col, series.astype(float), None)
-        else:
-            text = series.astype(object).where(series.notna(), None)
-            add(col, text, None, None, "nominal")
-    data = pd.DataFrame(columns, index=frame.index)
-    return SpssData(data, labels, values, measures, renamed, missing_values)
+            for option in q.options
+        ]
+    return [_Variable(col, _numeric(series, col), q.text, None, "scale")]
+
+
+def _chosen(chosen: pd.Series, value: str) -> pd.Series:
+    """1.0 where ``value`` is among a respondent's split answers, 0.0 where not, else NaN."""
+    dummy = chosen.map(
+        lambda parts: np.nan if parts is pd.NA or parts is None else float(value in parts)
+    )
+    return dummy.astype(float)
+
+
+def _result_variable(col: str, series: pd.Series, lab: _Labels) -> _Variable | None:
+    """Level and axis scores, stages and their status, margins, the quadrant (else ``None``)."""
+    if col.startswith("level_") and col[6:] in LEVELS:
+        return _Variable(col, _numeric(series, col), f"Capability level score: {col[6:]}")
+    if col.startswith("axis_"):
+        return _Variable(col, _numeric(series, col), f"Axis score: {col[5:]}")
+    if col in STAGE_LABELS:
+        stage_values = lab.stage_titles if col != "stage_cluster" else None
+        return _Variable(col, _numeric(series, col), STAGE_LABELS[col], stage_values, "ordinal")
+    if col == "stage_status":
+        codes, code_labels = _codes(series, list(STAGE_STATUS_LABELS.items()))
+        return _Variable(
+            col, codes, "Stage classification (why a stage may be missing)", code_labels
+        )
+    if col in ("stage_margin", "quadrant_margin"):
+        what = "stage" if col == "stage_margin" else "quadrant"
+        label = f"Distance to the nearest {what} cut (scale points)"
+        return _Variable(col, _numeric(series, col), label)
+    if col == "quadrant":
+        names = [*lab.instrument.quadrant_names().items(), (MIXED, MIXED_LABEL)]
+        codes, code_labels = _codes(series, names)
+        label = "Strategy quadrant (control x orientation)"
+        return _Variable(col, codes, label, code_labels, "nominal")
+    return None
+
+
+def _record_variable(col: str, series: pd.Series, lab: _Labels) -> _Variable | None:
+    """Quality flags, the demo marker, the respondent id and page times (else ``None``)."""
+    if col.startswith("flag_") or col in ("flagged", "is_demo"):
+        return _Variable(col, _flag(series), _flag_label(col), _NO_YES, "nominal")
+    if col == "respondent_id":
+        return _Variable(col, series.astype(str), "Respondent id", None, "nominal")
+    if col.startswith("page_time_"):
+        page = col[len("page_time_") :]
+        label = f"Seconds on page '{lab.pages.get(page, page)}'"
+        return _Variable(col, _numeric(series, col), label)
+    return None
+
+
+def _typed_variable(col: str, series: pd.Series) -> _Variable:
+    """Any other column, by its type: date-time (UTC), 0/1 flag, number or text."""
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        label = col.replace("_", " ").capitalize() + " (UTC)"
+        return _Variable(col, _naive_utc(series), label)
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return _Variable(col, _flag(series), None, _NO_YES, "nominal")
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return _Variable(col, series.astype(float), None)
+    text = series.astype(object).where(series.notna(), None)
+    return _Variable(col, text, None, None, "nominal")
 
 
 def sav_bytes(frame: pd.DataFrame, instrument: Instrument, *, file_label: str = "") -> bytes:

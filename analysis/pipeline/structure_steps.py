@@ -40,6 +40,7 @@ from analysis.generalisability.scorecard import scorecard, scorecard_dict
 from analysis.measurement.scoring import (
     NON_CUMULATIVE,
     UNCLASSIFIED,
+    Scores,
     StageClassification,
     classify_stages,
     requirement_scores,
@@ -47,7 +48,7 @@ from analysis.measurement.scoring import (
 )
 from analysis.structure.ordering import guttman_scaling
 from analysis.structure.quadrants import quadrant_summary
-from analysis.structure.stages import CARELESS_FLAGS, assess_stages
+from analysis.structure.stages import CARELESS_FLAGS, StageAssessment, assess_stages
 from analysis.structure.thresholds import (
     calibrate_thresholds,
     stage_pair_agreement,
@@ -86,27 +87,16 @@ def stage_steps() -> list[Step]:
 # --------------------------------------------------------------------------- steps
 def stages_step(ctx: AnalysisContext) -> None:
     """Latent profiles and the evidence for a stage structure; adds ``stage_cluster``."""
-    inst = ctx.instrument
     if ctx.scores is None:
         raise RuntimeError("the stages step needs the scores step to run first")
-    if not inst.has_stage_model:
+    if not ctx.instrument.has_stage_model:
         reason = "the instrument does not declare constructs for all four capability levels"
-        ctx.results["stages"] = {"status": "not run", "reason": reason}
-        _insert_after(
-            ctx,
-            "stage_cluster",
-            pd.Series(pd.NA, index=ctx.assignments.index, dtype="Int64"),
-            "stage_theory",
-        )
+        _stages_not_run(ctx, reason, ctx.assignments.index)
         return
     index = ctx.scores.levels.index
     analysed = ctx.is_analysed(index)
-    flagged = pd.Series(False, index=index)
-    if ctx.quality is not None:
-        flags = ctx.quality.flags.reindex(index)
-        present = [c for c in CARELESS_FLAGS if c in flags.columns]
-        flagged = flags[present].fillna(False).astype(bool).any(axis=1)
-    dims, dim_thresholds = stage_dimensions(ctx.scores, inst)
+    flagged = _careless(ctx, index)
+    dims, dim_thresholds = stage_dimensions(ctx.scores, ctx.instrument)
     try:
         result = assess_stages(
             dims,
@@ -119,46 +109,76 @@ def stages_step(ctx: AnalysisContext) -> None:
     except ValueError as exc:  # e.g. too few respondents with all four level scores
         reason = f"the stage analysis could not be run: {exc}"
         ctx.warn(reason)
-        ctx.results["stages"] = {"status": "not run", "reason": reason}
-        _insert_after(
-            ctx, "stage_cluster", pd.Series(pd.NA, index=index, dtype="Int64"), "stage_theory"
-        )
+        _stages_not_run(ctx, reason, index)
         return
-    out: dict[str, Any] = {
-        "status": "ok",
-        **result.to_dict(),
-        "n_flagged_excluded": int((flagged & analysed).sum()),
-    }
     cluster = result.stage_cluster if result.n_profiles >= 2 else None
     keep = analysed & ~flagged
     thresholds_out, calibrated = _threshold_evidence(ctx, cluster, keep=keep)
-    out.update(thresholds_out)
-    stage_calibrated = None if calibrated is None else calibrated.stage.rename("stage_calibrated")
-    status = ctx.scores.stage_status.loc[analysed]
-    out["classified"] = {
-        "theory": _stage_counts(ctx.scores.stage_theory.loc[analysed], status),
-        "calibrated": None
-        if calibrated is None
-        else _stage_counts(calibrated.stage.loc[analysed], calibrated.status.loc[analysed]),
-        "cluster": _stage_counts(result.stage_cluster.loc[analysed]),
+    ctx.results["stages"] = {
+        "status": "ok",
+        **result.to_dict(),
+        "n_flagged_excluded": int((flagged & analysed).sum()),
+        **thresholds_out,
+        **_classified(ctx.scores, result, calibrated, analysed),
+        "models": _model_comparison(ctx, cluster, keep=keep),
     }
-    out["n_unclassified"] = int((status == UNCLASSIFIED).sum())
-    out["n_non_cumulative"] = int((status == NON_CUMULATIVE).sum())
-    out["models"] = _model_comparison(ctx, cluster, keep=keep)
-    ctx.results["stages"] = out
-    if stage_calibrated is not None:
-        _insert_after(ctx, "stage_calibrated", stage_calibrated, "stage_theory")
-    _insert_after(
-        ctx,
-        "stage_cluster",
-        result.stage_cluster,
-        "stage_calibrated" if stage_calibrated is not None else "stage_theory",
-    )
+    _add_stage_columns(ctx, result.stage_cluster, calibrated)
     if result.n_fitted < result.n_used:
         ctx.warn(
             f"stages: the mixtures were fitted on a random sample of {result.n_fitted:,} of "
             f"{result.n_used:,} respondents (all are assigned a profile)"
         )
+
+
+def _stages_not_run(ctx: AnalysisContext, reason: str, index: pd.Index) -> None:
+    """Say why in ``results["stages"]``; the ``stage_cluster`` column stays empty."""
+    ctx.results["stages"] = {"status": "not run", "reason": reason}
+    _insert_after(
+        ctx, "stage_cluster", pd.Series(pd.NA, index=index, dtype="Int64"), "stage_theory"
+    )
+
+
+def _careless(ctx: AnalysisContext, index: pd.Index) -> pd.Series:
+    """Respondents a careless-answering screen flags (:data:`CARELESS_FLAGS`), on ``index``."""
+    if ctx.quality is None:
+        return pd.Series(False, index=index)
+    flags = ctx.quality.flags.reindex(index)
+    present = [c for c in CARELESS_FLAGS if c in flags.columns]
+    return flags[present].fillna(False).astype(bool).any(axis=1)
+
+
+def _classified(
+    scores: Scores,
+    result: StageAssessment,
+    calibrated: StageClassification | None,
+    analysed: pd.Series,
+) -> dict[str, Any]:
+    """Stage counts of the analysed respondents by rule, calibrated cuts and profiles."""
+    status = scores.stage_status.loc[analysed]
+    return {
+        "classified": {
+            "theory": _stage_counts(scores.stage_theory.loc[analysed], status),
+            "calibrated": None
+            if calibrated is None
+            else _stage_counts(calibrated.stage.loc[analysed], calibrated.status.loc[analysed]),
+            "cluster": _stage_counts(result.stage_cluster.loc[analysed]),
+        },
+        "n_unclassified": int((status == UNCLASSIFIED).sum()),
+        "n_non_cumulative": int((status == NON_CUMULATIVE).sum()),
+    }
+
+
+def _add_stage_columns(
+    ctx: AnalysisContext, stage_cluster: pd.Series, calibrated: StageClassification | None
+) -> None:
+    """``stage_calibrated`` (when the cuts were calibrated) and ``stage_cluster`` after the
+    theory's stage in the assignments."""
+    after = "stage_theory"
+    if calibrated is not None:
+        stage_calibrated = calibrated.stage.rename("stage_calibrated")
+        _insert_after(ctx, "stage_calibrated", stage_calibrated, after)
+        after = "stage_calibrated"
+    _insert_after(ctx, "stage_cluster", stage_cluster, after)
 
 
 def _threshold_evidence(

@@ -382,74 +382,13 @@ def quality_flags(
     True
     """
     rules = thresholds or QualityThresholds()
-    item_ids = list(instrument.item_ids)
     raw = likert_answers(responses, instrument)
-    n_items = len(item_ids)
-    out = pd.DataFrame(index=responses.index)
-    out["n_answered"] = raw.notna().sum(axis=1)
-    out["missing_share"] = 1.0 - out["n_answered"] / n_items
-    out["longest_string"] = longest_string(raw)
-    out["within_sd"] = within_person_sd(raw)
-    checks: dict[str, str] = {"straightlining": "run", "outlier": "run", "missing": "run"}
-
-    run_cut = max(rules.longstring_min, math.ceil(rules.longstring_share * n_items))
-    constant = (out["within_sd"] == 0) & (out["n_answered"] >= rules.min_answered_for_sd)
-    out["flag_straightlining"] = (out["longest_string"] >= run_cut) | constant
-
-    seconds = response_seconds(responses)
-    if seconds is None:
-        out["total_seconds"] = np.nan
-        out["seconds_per_item"] = np.nan
-        out["flag_speeding"] = False
-        checks["speeding"] = (
-            "not run: no page_time_* or duration column (duration_seconds / duration)"
-        )
-    else:
-        out["total_seconds"] = seconds
-        out["seconds_per_item"] = seconds / out["n_answered"].clip(lower=1)
-        median = float(seconds.median())
-        fast = (seconds < rules.speed_ratio * median) | (
-            out["seconds_per_item"] < rules.min_seconds_per_item
-        )
-        out["flag_speeding"] = fast.fillna(False).astype(bool)
-        checks["speeding"] = "run"
-
-    failures = attention_failures(responses, instrument)
-    if failures is None:
-        out["attention_failures"] = pd.array([pd.NA] * len(out), dtype="Int64")
-        out["flag_attention"] = False
-        checks["attention"] = (
-            "not run: the instrument defines no attention checks"
-            if not instrument.attention_checks
-            else "not run: the attention-check columns are not in the data"
-        )
-    else:
-        out["attention_failures"] = failures
-        out["flag_attention"] = failures > 0
-        checks["attention"] = "run"
-
-    need = math.ceil(rules.outlier_min_ratio * n_items)
-    warnings: tuple[str, ...] = ()
-    if len(responses) >= need:
-        keyed = keyed_items(responses, instrument)
-        sigma = pairwise_moments(keyed).cov if cov is None else cov
-        diagnosis = _diagnosis(sigma)
-        if diagnosis is not None and diagnosis.singular:
-            warnings = (
-                f"the item covariance matrix {diagnosis.describe()}; the outlier screen's "
-                "Mahalanobis distances lose a degree of freedom for each dependency",
-            )
-        distances = mahalanobis_distances(keyed, cov=sigma)
-        out = out.join(distances)
-        out["flag_outlier"] = (out["mahalanobis_p"] < rules.outlier_p).fillna(False).astype(bool)
-    else:
-        for col in ("mahalanobis_d2", "mahalanobis_df", "mahalanobis_p"):
-            out[col] = np.nan
-        out["flag_outlier"] = False
-        checks["outlier"] = (
-            f"not run: {len(responses)} respondents for {n_items} items; a stable covariance "
-            f"matrix needs at least {need} ({rules.outlier_min_ratio:g} per item)"
-        )
+    out = _answer_patterns(raw, responses.index, rules, n_items=len(instrument.item_ids))
+    speeding = _speeding_screen(responses, out["n_answered"], rules)
+    attention = _attention_screen(responses, instrument)
+    outlier = _outlier_screen(responses, instrument, rules, cov=cov)
+    for screen in (speeding, attention, outlier):
+        out = out.join(screen.columns)
     out["flag_missing"] = out["missing_share"] > rules.max_missing_share
     for col in FLAG_COLUMNS:
         out[col] = out[col].astype(bool)
@@ -457,9 +396,118 @@ def quality_flags(
     return QualityResult(
         respondents=out,
         item_missing=raw.isna().mean().rename("missing_share"),
-        checks=checks,
+        checks={
+            "straightlining": "run",
+            "outlier": outlier.check,
+            "missing": "run",
+            "speeding": speeding.check,
+            "attention": attention.check,
+        },
         thresholds=rules,
-        warnings=warnings,
+        warnings=outlier.warnings,
+    )
+
+
+@dataclass(frozen=True)
+class _Screen:
+    """One screen's columns per respondent, whether it ran (``check``), and its warnings."""
+
+    columns: pd.DataFrame
+    check: str
+    warnings: tuple[str, ...] = ()
+
+
+def _answer_patterns(
+    raw: pd.DataFrame, index: pd.Index, rules: QualityThresholds, *, n_items: int
+) -> pd.DataFrame:
+    """Answered and missing share, longest run, within-person SD, and the straight-lining flag."""
+    out = pd.DataFrame(index=index)
+    out["n_answered"] = raw.notna().sum(axis=1)
+    out["missing_share"] = 1.0 - out["n_answered"] / n_items
+    out["longest_string"] = longest_string(raw)
+    out["within_sd"] = within_person_sd(raw)
+    run_cut = max(rules.longstring_min, math.ceil(rules.longstring_share * n_items))
+    constant = (out["within_sd"] == 0) & (out["n_answered"] >= rules.min_answered_for_sd)
+    out["flag_straightlining"] = (out["longest_string"] >= run_cut) | constant
+    return out
+
+
+def _speeding_screen(
+    responses: pd.DataFrame, n_answered: pd.Series, rules: QualityThresholds
+) -> _Screen:
+    """Total time far below the median, or too few seconds per item answered."""
+    cols = pd.DataFrame(index=responses.index)
+    seconds = response_seconds(responses)
+    if seconds is None:
+        cols["total_seconds"] = np.nan
+        cols["seconds_per_item"] = np.nan
+        cols["flag_speeding"] = False
+        return _Screen(
+            cols, "not run: no page_time_* or duration column (duration_seconds / duration)"
+        )
+    cols["total_seconds"] = seconds
+    cols["seconds_per_item"] = seconds / n_answered.clip(lower=1)
+    median = float(seconds.median())
+    fast = (seconds < rules.speed_ratio * median) | (
+        cols["seconds_per_item"] < rules.min_seconds_per_item
+    )
+    cols["flag_speeding"] = fast.fillna(False).astype(bool)
+    return _Screen(cols, "run")
+
+
+def _attention_screen(responses: pd.DataFrame, instrument: Instrument) -> _Screen:
+    """At least one attention check answered wrongly."""
+    cols = pd.DataFrame(index=responses.index)
+    failures = attention_failures(responses, instrument)
+    if failures is None:
+        cols["attention_failures"] = pd.array([pd.NA] * len(cols), dtype="Int64")
+        cols["flag_attention"] = False
+        return _Screen(
+            cols,
+            "not run: the instrument defines no attention checks"
+            if not instrument.attention_checks
+            else "not run: the attention-check columns are not in the data",
+        )
+    cols["attention_failures"] = failures
+    cols["flag_attention"] = failures > 0
+    return _Screen(cols, "run")
+
+
+def _outlier_screen(
+    responses: pd.DataFrame,
+    instrument: Instrument,
+    rules: QualityThresholds,
+    *,
+    cov: pd.DataFrame | None,
+) -> _Screen:
+    """Mahalanobis outliers on the keyed items, when there are enough respondents per item."""
+    n_items = len(instrument.item_ids)
+    need = math.ceil(rules.outlier_min_ratio * n_items)
+    cols = pd.DataFrame(index=responses.index)
+    if len(responses) < need:
+        for col in ("mahalanobis_d2", "mahalanobis_df", "mahalanobis_p"):
+            cols[col] = np.nan
+        cols["flag_outlier"] = False
+        return _Screen(
+            cols,
+            f"not run: {len(responses)} respondents for {n_items} items; a stable covariance "
+            f"matrix needs at least {need} ({rules.outlier_min_ratio:g} per item)",
+        )
+    keyed = keyed_items(responses, instrument)
+    sigma = pairwise_moments(keyed).cov if cov is None else cov
+    cols = cols.join(mahalanobis_distances(keyed, cov=sigma))
+    cols["flag_outlier"] = (cols["mahalanobis_p"] < rules.outlier_p).fillna(False).astype(bool)
+    return _Screen(cols, "run", _singular_warning(sigma))
+
+
+def _singular_warning(sigma: pd.DataFrame) -> tuple[str, ...]:
+    """A warning naming the dependent items when the item covariance matrix is singular."""
+    diagnosis = _diagnosis(sigma)
+    if diagnosis is None or not diagnosis.singular:
+        return ()
+    return (
+        f"the item covariance matrix {diagnosis.describe()}; the outlier screen's "
+        "Mahalanobis distances lose a degree of freedom for each dependency",
     )
 
 

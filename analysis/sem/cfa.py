@@ -351,6 +351,54 @@ def fit_multigroup_cfa(
     Jöreskog, K. G. (1971). Simultaneous factor analysis in several populations.
     *Psychometrika*, 36, 409–426.
     """
+    eq = _check_multigroup(data, model, group, equal, small_groups=small_groups, missing=missing)
+    groups = _split_groups(
+        data, model, group, min_group_size=min_group_size, small_groups=small_groups
+    )
+    solution, out = _fit_groups(list(groups.stats), model, meanstructure=True, equal=eq)
+    n_used = sum(s.n for s in groups.stats)
+    return MultiGroupCFAResult(
+        model=model,
+        group=group,
+        equal=eq,
+        group_sizes=pd.Series({s.label: s.n for s in groups.stats}, name="n"),
+        dropped_groups=pd.Series(groups.dropped, name="n", dtype=int),
+        n=n_used,
+        n_dropped=int(groups.n_rows - n_used),
+        converged=solution.converged,
+        iterations=solution.iterations,
+        warnings=groups.warnings + out.warnings,
+        fit=out.fit,
+        estimates=out.estimates,
+        std_loadings=_std_loadings_by_group(out.estimates, groups.labels, group),
+    )
+
+
+@dataclass(frozen=True)
+class _GroupedRows:
+    """The sample statistics of each usable group, and what was left out on the way."""
+
+    stats: tuple[GroupStats, ...]
+    n_rows: int
+    dropped: dict[str, int]
+    warnings: tuple[str, ...]
+
+    @property
+    def labels(self) -> list[str]:
+        """The groups kept, in order of first appearance."""
+        return [s.label for s in self.stats]
+
+
+def _check_multigroup(
+    data: pd.DataFrame,
+    model: CFAModel,
+    group: str,
+    equal: Sequence[Equal],
+    *,
+    small_groups: SmallGroups,
+    missing: Missing,
+) -> tuple[Equal, ...]:
+    """Check :func:`fit_multigroup_cfa`'s arguments; return ``equal`` without repeats."""
     _check_model(model)
     _check_missing(missing)
     if model.second_order:
@@ -368,6 +416,18 @@ def fit_multigroup_cfa(
         raise TypeError(f"data must be a pandas DataFrame, got {type(data).__name__}")
     if group not in data.columns:
         raise ValueError(f"group column '{group}' is not in the data")
+    return eq
+
+
+def _split_groups(
+    data: pd.DataFrame,
+    model: CFAModel,
+    group: str,
+    *,
+    min_group_size: int,
+    small_groups: SmallGroups,
+) -> _GroupedRows:
+    """Complete rows per group (order of first appearance), small groups refused or dropped."""
     items = model.items
     block = numeric_items(data, items)
     labels = data[group]
@@ -380,14 +440,9 @@ def fit_multigroup_cfa(
     n_missing_group = int(labels.isna().sum())
     if n_missing_group:
         warnings.append(f"{n_missing_group} row(s) with a missing '{group}' were dropped")
-    small = {g: n for g, n in sizes.items() if n < need}
+    small = _small_groups(sizes, need=need, group=group, small_groups=small_groups)
     if small:
-        listing = ", ".join(f"'{g}' ({n} complete rows)" for g, n in small.items())
-        if small_groups == "error":
-            raise ValueError(
-                f"group(s) {listing} of column '{group}' are smaller than the minimum of "
-                f"{need} complete rows"
-            )
+        listing = _listing(small)
         warnings.append(f"group(s) {listing} dropped: fewer than {need} complete rows")
         order = [g for g in order if g not in small]
     if len(order) < 2:
@@ -395,33 +450,39 @@ def fit_multigroup_cfa(
             f"column '{group}' has {len(order)} usable group(s); a multi-group CFA needs at least 2"
         )
     x_all = block.to_numpy(dtype=float)
-    group_stats = [
+    stats = tuple(
         group_sample_stats(x_all[complete & (lab == g)], items, model, label=g, n_total=None)
         for g in order
-    ]
-    solution, out = _fit_groups(group_stats, model, meanstructure=True, equal=eq)
-    est = out.estimates
+    )
+    return _GroupedRows(stats=stats, n_rows=len(block), dropped=small, warnings=tuple(warnings))
+
+
+def _small_groups(
+    sizes: dict[str, int], *, need: int, group: str, small_groups: SmallGroups
+) -> dict[str, int]:
+    """Groups with fewer than ``need`` complete rows; an error unless they may be dropped."""
+    small = {g: n for g, n in sizes.items() if n < need}
+    if small and small_groups == "error":
+        raise ValueError(
+            f"group(s) {_listing(small)} of column '{group}' are smaller than the minimum of "
+            f"{need} complete rows"
+        )
+    return small
+
+
+def _listing(sizes: dict[str, int]) -> str:
+    """``'a' (12 complete rows), 'b' (9 complete rows)``."""
+    return ", ".join(f"'{g}' ({n} complete rows)" for g, n in sizes.items())
+
+
+def _std_loadings_by_group(est: pd.DataFrame, labels: list[str], group: str) -> pd.DataFrame:
+    """Standardized loadings, rows ``(factor, item)``, one column per group."""
     loads = est[est["op"] == "=~"]
     std = loads.pivot_table(index=["lhs", "rhs"], columns="group", values="std_all", sort=False)
-    std = std.reindex(columns=order)
+    std = std.reindex(columns=labels)
     std.index = std.index.set_names(["factor", "item"])
     std.columns.name = group
-    n_used = sum(s.n for s in group_stats)
-    return MultiGroupCFAResult(
-        model=model,
-        group=group,
-        equal=eq,
-        group_sizes=pd.Series({s.label: s.n for s in group_stats}, name="n"),
-        dropped_groups=pd.Series(small if small_groups == "drop" else {}, name="n", dtype=int),
-        n=n_used,
-        n_dropped=int(len(block) - n_used),
-        converged=solution.converged,
-        iterations=solution.iterations,
-        warnings=tuple(warnings) + out.warnings,
-        fit=out.fit,
-        estimates=est,
-        std_loadings=std,
-    )
+    return std
 
 
 def _fit_groups(

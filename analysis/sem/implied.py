@@ -38,6 +38,27 @@ class Layout:
     slots: dict[str, tuple[np.ndarray, ...]] = field(default_factory=dict)
     par_index: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
+    @classmethod
+    def empty(cls, n_items: int, n_latents: int, *, meanstructure: bool, has_beta: bool) -> Layout:
+        """A layout with every cell fixed to 0, to be filled by :func:`build_layouts`."""
+        p, m = n_items, n_latents
+        return cls(
+            lam=np.zeros((p, m)),
+            lam_par=np.full((p, m), -1),
+            beta=np.zeros((m, m)),
+            beta_par=np.full((m, m), -1),
+            psi=np.zeros((m, m)),
+            psi_par=np.full((m, m), -1),
+            theta=np.zeros(p),
+            theta_par=np.full(p, -1),
+            nu=np.zeros(p),
+            nu_par=np.full(p, -1),
+            alpha=np.zeros(m),
+            alpha_par=np.full(m, -1),
+            meanstructure=meanstructure,
+            has_beta=has_beta,
+        )
+
     def finalise(self) -> None:
         """Index the free cells (slots) once, for gradients and information."""
         li, la = np.nonzero(self.lam_par >= 0)
@@ -91,97 +112,127 @@ class Layout:
 def build_layouts(
     model: CFAModel, *, n_groups: int, meanstructure: bool, equal: Sequence[str]
 ) -> tuple[list[Layout], pd.DataFrame, int]:
-    """Matrices' free/fixed patterns per group and the parameter table (lavaan's parTable)."""
-    items = list(model.items)
-    latents = list(model.latents)
-    p, m = len(items), len(latents)
-    item_pos = {i: k for k, i in enumerate(items)}
-    lat_pos = {f: k for k, f in enumerate(latents)}
-    under = {f: s for s, firsts in (model.second_order or {}).items() for f in firsts}
-    exogenous = [f for f in latents if f not in under]
-    keys: dict[tuple, int] = {}
-    rows: list[dict[str, object]] = []
+    """Matrices' free/fixed patterns per group and the parameter table (lavaan's parTable).
 
-    def par(key: tuple) -> int:
-        if key not in keys:
-            keys[key] = len(keys)
-        return keys[key]
-
+    Parameters are numbered in the order lavaan's parTable lists them, group by group:
+    loadings (first-order, then second-order), residual variances, latent variances and
+    covariances, then intercepts and latent means. A parameter held ``equal`` across groups
+    keeps the number it got in the first group.
+    """
+    where = _Positions.of(model)
+    table = _ParTable(equal=tuple(equal))
     layouts = []
     for g in range(n_groups):
-        lay = Layout(
-            lam=np.zeros((p, m)),
-            lam_par=np.full((p, m), -1),
-            beta=np.zeros((m, m)),
-            beta_par=np.full((m, m), -1),
-            psi=np.zeros((m, m)),
-            psi_par=np.full((m, m), -1),
-            theta=np.zeros(p),
-            theta_par=np.full(p, -1),
-            nu=np.zeros(p),
-            nu_par=np.full(p, -1),
-            alpha=np.zeros(m),
-            alpha_par=np.full(m, -1),
+        lay = Layout.empty(
+            len(where.items),
+            len(where.latents),
             meanstructure=meanstructure,
             has_beta=bool(model.second_order),
         )
-
-        def shared(kind: str, *names: str, _g: int = g) -> tuple:
-            return (kind, *names) if kind in equal else (kind, *names, _g)
-
-        for f, ind in model.factors.items():
-            a = lat_pos[f]
-            for k, item in enumerate(ind):
-                i = item_pos[item]
-                if k == 0:
-                    lay.lam[i, a] = 1.0
-                    rows.append(dict(lhs=f, op="=~", rhs=item, group=g, par=-1, fixed=1.0))
-                else:
-                    q = par(shared("loadings", f, item))
-                    lay.lam_par[i, a] = q
-                    rows.append(dict(lhs=f, op="=~", rhs=item, group=g, par=q, fixed=np.nan))
-        for s, firsts in (model.second_order or {}).items():
-            b = lat_pos[s]
-            for k, f in enumerate(firsts):
-                a = lat_pos[f]
-                if k == 0:
-                    lay.beta[a, b] = 1.0
-                    rows.append(dict(lhs=s, op="=~", rhs=f, group=g, par=-1, fixed=1.0))
-                else:
-                    q = par(shared("loadings", s, f))
-                    lay.beta_par[a, b] = q
-                    rows.append(dict(lhs=s, op="=~", rhs=f, group=g, par=q, fixed=np.nan))
-        for item in items:
-            i = item_pos[item]
-            q = par(("theta", item, g))
-            lay.theta_par[i] = q
-            rows.append(dict(lhs=item, op="~~", rhs=item, group=g, par=q, fixed=np.nan))
-        for f in latents:
-            a = lat_pos[f]
-            q = par(("psi", f, f, g))
-            lay.psi_par[a, a] = q
-            rows.append(dict(lhs=f, op="~~", rhs=f, group=g, par=q, fixed=np.nan))
-        for x, f1 in enumerate(exogenous):
-            for f2 in exogenous[x + 1 :]:
-                a, b = lat_pos[f1], lat_pos[f2]
-                q = par(("psi", f1, f2, g))
-                lay.psi_par[a, b] = lay.psi_par[b, a] = q
-                rows.append(dict(lhs=f1, op="~~", rhs=f2, group=g, par=q, fixed=np.nan))
+        _add_loadings(lay, table, model, where, g)
+        _add_variances(lay, table, where, g)
         if meanstructure:
-            for item in items:
-                q = par(shared("intercepts", item))
-                lay.nu_par[item_pos[item]] = q
-                rows.append(dict(lhs=item, op="~1", rhs="", group=g, par=q, fixed=np.nan))
-            for f in latents:
-                if "intercepts" in equal and g > 0:
-                    q = par(("alpha", f, g))
-                    lay.alpha_par[lat_pos[f]] = q
-                    rows.append(dict(lhs=f, op="~1", rhs="", group=g, par=q, fixed=np.nan))
-                else:
-                    rows.append(dict(lhs=f, op="~1", rhs="", group=g, par=-1, fixed=0.0))
+            _add_means(lay, table, where, g)
         lay.finalise()
         layouts.append(lay)
-    return layouts, pd.DataFrame(rows), len(keys)
+    return layouts, pd.DataFrame(table.rows), len(table.keys)
+
+
+@dataclass(frozen=True)
+class _Positions:
+    """Row/column of each item and latent, and the latents no second-order factor loads on."""
+
+    items: dict[str, int]
+    latents: dict[str, int]
+    exogenous: tuple[str, ...]
+
+    @classmethod
+    def of(cls, model: CFAModel) -> _Positions:
+        """The positions of ``model``'s variables in its matrices."""
+        under = {f for firsts in (model.second_order or {}).values() for f in firsts}
+        return cls(
+            items={i: k for k, i in enumerate(model.items)},
+            latents={f: k for k, f in enumerate(model.latents)},
+            exogenous=tuple(f for f in model.latents if f not in under),
+        )
+
+
+@dataclass
+class _ParTable:
+    """lavaan's parTable as it is built: a number per free parameter, and one row per cell."""
+
+    equal: tuple[str, ...]
+    keys: dict[tuple, int] = field(default_factory=dict)
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def key(self, kind: str, *names: str, group: int) -> tuple:
+        """A parameter's identity: shared by all groups when ``kind`` is held equal."""
+        return (kind, *names) if kind in self.equal else (kind, *names, group)
+
+    def free(self, lhs: str, op: str, rhs: str, group: int, key: tuple) -> int:
+        """Add a free parameter's row; its number is ``key``'s, new if ``key`` is."""
+        q = self.keys.setdefault(key, len(self.keys))
+        self.rows.append(dict(lhs=lhs, op=op, rhs=rhs, group=group, par=q, fixed=np.nan))
+        return q
+
+    def fixed(self, lhs: str, op: str, rhs: str, group: int, value: float) -> None:
+        """Add a fixed parameter's row."""
+        self.rows.append(dict(lhs=lhs, op=op, rhs=rhs, group=group, par=-1, fixed=value))
+
+
+def _add_loadings(
+    lay: Layout, table: _ParTable, model: CFAModel, where: _Positions, g: int
+) -> None:
+    """Λ (items on first-order factors), then B (first-order on second-order factors)."""
+    for f, indicators in model.factors.items():
+        _add_factor(lay.lam, lay.lam_par, table, f, where.latents[f], indicators, where.items, g)
+    for s, firsts in (model.second_order or {}).items():
+        _add_factor(lay.beta, lay.beta_par, table, s, where.latents[s], firsts, where.latents, g)
+
+
+def _add_factor(
+    values: np.ndarray,
+    pattern: np.ndarray,
+    table: _ParTable,
+    factor: str,
+    column: int,
+    indicators: Sequence[str],
+    row_of: dict[str, int],
+    g: int,
+) -> None:
+    """One factor's column of loadings: the first indicator is the marker (fixed to 1)."""
+    for k, indicator in enumerate(indicators):
+        i = row_of[indicator]
+        if k == 0:
+            values[i, column] = 1.0
+            table.fixed(factor, "=~", indicator, g, 1.0)
+        else:
+            key = table.key("loadings", factor, indicator, group=g)
+            pattern[i, column] = table.free(factor, "=~", indicator, g, key)
+
+
+def _add_variances(lay: Layout, table: _ParTable, where: _Positions, g: int) -> None:
+    """Θ (residual variances), Ψ's diagonal, then the covariances of the exogenous latents."""
+    for item, i in where.items.items():
+        lay.theta_par[i] = table.free(item, "~~", item, g, ("theta", item, g))
+    for f, a in where.latents.items():
+        lay.psi_par[a, a] = table.free(f, "~~", f, g, ("psi", f, f, g))
+    exogenous = where.exogenous
+    for x, f1 in enumerate(exogenous):
+        for f2 in exogenous[x + 1 :]:
+            a, b = where.latents[f1], where.latents[f2]
+            lay.psi_par[a, b] = lay.psi_par[b, a] = table.free(f1, "~~", f2, g, ("psi", f1, f2, g))
+
+
+def _add_means(lay: Layout, table: _ParTable, where: _Positions, g: int) -> None:
+    """ν (intercepts), and α: latent means free beyond the first group when intercepts are equal."""
+    for item, i in where.items.items():
+        lay.nu_par[i] = table.free(item, "~1", "", g, table.key("intercepts", item, group=g))
+    for f, a in where.latents.items():
+        if "intercepts" in table.equal and g > 0:
+            lay.alpha_par[a] = table.free(f, "~1", "", g, ("alpha", f, g))
+        else:
+            table.fixed(f, "~1", "", g, 0.0)
 
 
 # ------------------------------------------------------------------------- model evaluation

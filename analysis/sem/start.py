@@ -4,6 +4,8 @@ residuals from the sample variances, factor (co)variances by least squares.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from analysis.sem.model import CFAModel
@@ -53,48 +55,95 @@ def _make_pd(cov: np.ndarray, floor: float = 0.05) -> np.ndarray:
 
 
 def _group_start(st: GroupStats, model: CFAModel) -> dict[str, np.ndarray]:
-    items = list(model.items)
-    first = list(model.first_order)
-    latents = list(model.latents)
-    pos = {i: k for k, i in enumerate(items)}
-    p, m = len(items), len(latents)
-    s = st.cov
-    lam = np.zeros((p, m))
+    """Starting Λ, B, Ψ, Θ, ν and α of one group."""
+    first = _first_order_start(st.cov, model)
+    phi1 = _first_order_cov(st.cov, model, first)
+    second = _second_order_start(phi1, model)
+    k, block = _exogenous_cov(phi1, model, second.members)
+    psi = second.psi.copy()
+    psi[np.ix_(k, k)] = block
+    return {
+        "lam": first.lam,
+        "beta": second.beta,
+        "psi": psi,
+        "theta": first.theta,
+        "nu": st.mean.copy(),
+        "alpha": np.zeros(len(model.latents)),
+    }
+
+
+@dataclass(frozen=True)
+class _FirstOrder:
+    """Starting Λ and Θ, with each first-order factor's item rows and marker-scaled loadings."""
+
+    lam: np.ndarray
+    theta: np.ndarray
+    rows: dict[str, np.ndarray]
+    loadings: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class _SecondOrder:
+    """Starting B and the disturbances on Ψ's diagonal (first-order factors), and for each
+    exogenous latent the first-order factors it stands for with their B loadings."""
+
+    beta: np.ndarray
+    psi: np.ndarray
+    members: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _to_marker(load: np.ndarray) -> np.ndarray:
+    """Loadings rescaled so the marker's is 1 (the largest's if the marker's is near 0)."""
+    marker = load[0] if abs(load[0]) > 1e-3 * np.abs(load).max() else np.abs(load).max()
+    return load / marker
+
+
+def _first_order_start(s: np.ndarray, model: CFAModel) -> _FirstOrder:
+    """A one-factor fit per first-order factor: loadings, and residuals from the variances."""
+    pos = {i: k for k, i in enumerate(model.items)}
+    lam = np.zeros((len(model.items), len(model.latents)))
     theta = 0.5 * np.diag(s)
-    idx_of, load_of = {}, {}
-    for a, f in enumerate(first):
+    rows, loadings = {}, {}
+    for a, f in enumerate(model.first_order):
         idx = np.array([pos[i] for i in model.factors[f]])
         load = _one_factor(s[np.ix_(idx, idx)])
-        marker = load[0] if abs(load[0]) > 1e-3 * np.abs(load).max() else np.abs(load).max()
-        lam[idx, a] = load / marker
+        lam[idx, a] = _to_marker(load)
         theta[idx] = np.clip(
             np.diag(s)[idx] - load**2, 0.05 * np.diag(s)[idx], 0.95 * np.diag(s)[idx]
         )
-        idx_of[f], load_of[f] = idx, lam[idx, a]
-    n1 = len(first)
+        rows[f], loadings[f] = idx, lam[idx, a]
+    return _FirstOrder(lam=lam, theta=theta, rows=rows, loadings=loadings)
+
+
+def _first_order_cov(s: np.ndarray, model: CFAModel, first: _FirstOrder) -> np.ndarray:
+    """Least-squares (co)variances of the first-order factors, made positive definite."""
+    names = list(model.first_order)
+    n1 = len(names)
     phi1 = np.zeros((n1, n1))
-    for a, f in enumerate(first):
+    rows, loadings = first.rows, first.loadings
+    for a, f in enumerate(names):
         for b in range(a, n1):
-            g = first[b]
+            g = names[b]
             phi1[a, b] = phi1[b, a] = _ls_cov(
-                s, idx_of[f], idx_of[g], load_of[f], load_of[g], same=(a == b)
+                s, rows[f], rows[g], loadings[f], loadings[g], same=(a == b)
             )
         if phi1[a, a] <= 0:
-            phi1[a, a] = 0.05 * float(np.mean(np.diag(s)[idx_of[f]]))
-    phi1 = _make_pd(phi1)
+            phi1[a, a] = 0.05 * float(np.mean(np.diag(s)[rows[f]]))
+    return _make_pd(phi1)
+
+
+def _second_order_start(phi1: np.ndarray, model: CFAModel) -> _SecondOrder:
+    """A one-factor fit of Φ₁ per second-order factor: B loadings and disturbances."""
+    m = len(model.latents)
+    n1 = len(phi1)
+    lat = {f: k for k, f in enumerate(model.latents)}
     beta = np.zeros((m, m))
     psi = np.zeros((m, m))
     psi[:n1, :n1] = np.diag(np.diag(phi1))
-    lat = {f: k for k, f in enumerate(latents)}
-    under = {f: sname for sname, fs in (model.second_order or {}).items() for f in fs}
-    exo = [f for f in latents if f not in under]
-    # exogenous latent → (first-order members, their second-order loadings)
     members: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for sname, fs in (model.second_order or {}).items():
         j = np.array([lat[f] for f in fs])
-        load = _one_factor(phi1[np.ix_(j, j)])
-        marker = load[0] if abs(load[0]) > 1e-3 * np.abs(load).max() else np.abs(load).max()
-        b = load / marker
+        b = _to_marker(_one_factor(phi1[np.ix_(j, j)]))
         beta[j, lat[sname]] = b
         var = _ls_cov(phi1, j, j, b, b, same=True)
         var = var if var > 0 else 0.5 * float(phi1[j[0], j[0]])
@@ -102,10 +151,18 @@ def _group_start(st: GroupStats, model: CFAModel) -> dict[str, np.ndarray]:
             np.diag(phi1)[j] - b**2 * var, 0.05 * np.diag(phi1)[j], 0.95 * np.diag(phi1)[j]
         )
         members[sname] = (j, b)
-    for f in exo:
-        if f not in members:
-            members[f] = (np.array([lat[f]]), np.array([1.0]))
-    k = [lat[f] for f in exo]
+    return _SecondOrder(beta=beta, psi=psi, members=members)
+
+
+def _exogenous_cov(
+    phi1: np.ndarray, model: CFAModel, members: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> tuple[list[int], np.ndarray]:
+    """Where the exogenous latents sit, and their least-squares (co)variances made PD."""
+    lat = {f: k for k, f in enumerate(model.latents)}
+    under = {f for fs in (model.second_order or {}).values() for f in fs}
+    exo = [f for f in model.latents if f not in under]
+    # an exogenous first-order factor stands for itself, with loading 1
+    members = {f: members.get(f, (np.array([lat[f]]), np.array([1.0]))) for f in exo}
     block = np.zeros((len(exo), len(exo)))
     for u, fu in enumerate(exo):
         for v in range(u, len(exo)):
@@ -116,15 +173,7 @@ def _group_start(st: GroupStats, model: CFAModel) -> dict[str, np.ndarray]:
             block[u, v] = block[v, u] = _ls_cov(phi1, ju, jv, bu, bv, same=same)
         if block[u, u] <= 0:
             block[u, u] = 0.5 * float(np.mean(np.diag(phi1)[members[fu][0]]))
-    psi[np.ix_(k, k)] = _make_pd(block)
-    return {
-        "lam": lam,
-        "beta": beta,
-        "psi": psi,
-        "theta": theta,
-        "nu": st.mean.copy(),
-        "alpha": np.zeros(m),
-    }
+    return [lat[f] for f in exo], _make_pd(block)
 
 
 def start_values(groups, layouts, model, n_par) -> np.ndarray:

@@ -17,7 +17,9 @@ continuum" — and is reported as such rather than forced into four groups.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -117,12 +119,7 @@ class StageAssessment:
 
     def to_dict(self) -> dict:
         """JSON-able summary for ``results.json`` (section ``stages``)."""
-        lp = self.profiles
-        table = lp.fit_table_.reset_index()
-        k = self.n_profiles
-        bic1 = float(lp.fit_table_.loc[1, "bic"])
-        bick = float(lp.fit_table_.loc[k, "bic"])
-        out: dict = {
+        return {
             "supported": self.supported,
             "verdict": self.verdict,
             "summary": self.summary,
@@ -130,88 +127,110 @@ class StageAssessment:
             "n_excluded": self.n_excluded,
             "n_fitted": self.n_fitted,
             "n_stability": self.n_stability,
-            "n_profiles": k,
-            "theory_stages": THEORY_STAGES,
-            "matches_theory_k": k == THEORY_STAGES,
-            "bic_convention": "-2 lnL + p ln N (lower is better; mclust reports the negative)",
-            "bic_margin_over_k1": bic1 - bick,
-            "bic_margin_per_respondent": (bic1 - bick) / lp.n_fitted_,
-            "bic_best_k": int(lp.bic_best_k_),
-            "entropy": _num(lp.entropy_),
-            "kmeans_ari": _num(lp.kmeans_ari_),
-            "k_rule": {
-                "min_bic_gain": lp.min_bic_gain,
-                "min_gain_per_respondent": lp.min_gain_per_respondent,
-                "min_class_share": lp.min_class_share,
-                "min_entropy": lp.min_entropy,
-            },
-            "fit_table": json_records(table),
-            "profiles": json_records(lp.profiles_.reset_index()),
-            "criteria": {
-                c.name: {
-                    "value": _num(c.value),
-                    "threshold": c.threshold,
-                    "met": c.met,
-                    "text": c.text,
-                }
-                for c in self.criteria
-            },
-            "jaccard": None,
-            "prediction_strength": None,
-            "ordering": None,
-            "agreement": None,
+            **_profiles_section(self.profiles),
+            "criteria": {c.name: _criterion_section(c) for c in self.criteria},
+            "jaccard": _optional(_jaccard_section, self.jaccard),
+            "prediction_strength": _optional(_prediction_section, self.prediction),
+            "ordering": _optional(_ordering_section, self.ordering),
+            "agreement": _optional(_agreement_section, self.agreement),
         }
-        if self.jaccard is not None:
-            per = self.jaccard.per_cluster.reset_index()
-            out["jaccard"] = {
-                "n_boot": self.jaccard.n_boot,
-                "min": self.jaccard.min_jaccard,
-                "stable": self.jaccard.stable,
-                "per_stage": json_records(per.rename(columns={"cluster": "stage"})),
-            }
-        if self.prediction is not None:
-            out["prediction_strength"] = {
-                "value": self.prediction.value,
-                "strong": self.prediction.strong,
-                "n_splits": len(self.prediction.per_split),
-                "sd": float(self.prediction.per_split.std(ddof=1))
-                if len(self.prediction.per_split) > 1
-                else None,
-            }
-        if self.ordering is not None:
-            o = self.ordering
-            out["ordering"] = {
-                "n": o.n_respondents,
-                "h": _num(o.h),
-                "h_ci": [_num(v) for v in o.h_ci],
-                "band": o.band,
-                "h_levels": {k: _num(v) for k, v in o.h_items.items()},
-                "developed_share": {k: float(v) for k, v in o.popularity.items()},
-                "order_matches_theory": o.order_matches_theory,
-                "guttman_errors": o.guttman_errors,
-                "reproducibility": o.reproducibility,
-                "reproducibility_formula": "Goodenough–Edwards: 1 - errors / (N × levels)",
-                "minimal_marginal_reproducibility": o.minimal_marginal_reproducibility,
-                "perfect_pattern_share": o.perfect_share,
-            }
-        if self.agreement is not None:
-            a = self.agreement
-            out["agreement"] = {
-                "n": a.n,
-                "ari": a.ari,
-                "ari_ci": list(a.ari_ci),
-                "kappa_linear": a.kappa_linear,
-                "kappa_linear_ci": list(a.kappa_linear_ci),
-                "kappa_quadratic": a.kappa_quadratic,
-                "kappa_quadratic_ci": list(a.kappa_quadratic_ci),
-                "kappa_reported": HEADLINE_KAPPA,
-                "exact": a.exact,
-                "crosstab": {
-                    str(r): {str(c): int(v) for c, v in row.items()}
-                    for r, row in a.crosstab.iterrows()
-                },
-            }
-        return out
+
+
+_T = TypeVar("_T")
+
+
+def _optional(section: Callable[[_T], dict], value: _T | None) -> dict | None:
+    """``section(value)``, or ``None`` for a statistic that was not computed."""
+    return None if value is None else section(value)
+
+
+def _profiles_section(lp: LatentProfiles) -> dict:
+    """The k rule's choice, BIC margins, fit table and profile means."""
+    k = int(lp.n_profiles_)
+    bic1 = float(lp.fit_table_.loc[1, "bic"])
+    bick = float(lp.fit_table_.loc[k, "bic"])
+    return {
+        "n_profiles": k,
+        "theory_stages": THEORY_STAGES,
+        "matches_theory_k": k == THEORY_STAGES,
+        "bic_convention": "-2 lnL + p ln N (lower is better; mclust reports the negative)",
+        "bic_margin_over_k1": bic1 - bick,
+        "bic_margin_per_respondent": (bic1 - bick) / lp.n_fitted_,
+        "bic_best_k": int(lp.bic_best_k_),
+        "entropy": _num(lp.entropy_),
+        "kmeans_ari": _num(lp.kmeans_ari_),
+        "k_rule": {
+            "min_bic_gain": lp.min_bic_gain,
+            "min_gain_per_respondent": lp.min_gain_per_respondent,
+            "min_class_share": lp.min_class_share,
+            "min_entropy": lp.min_entropy,
+        },
+        "fit_table": json_records(lp.fit_table_.reset_index()),
+        "profiles": json_records(lp.profiles_.reset_index()),
+    }
+
+
+def _criterion_section(c: Criterion) -> dict:
+    """One criterion's value, threshold, verdict and sentence."""
+    return {"value": _num(c.value), "threshold": c.threshold, "met": c.met, "text": c.text}
+
+
+def _jaccard_section(jaccard: JaccardStability) -> dict:
+    """Clusterwise bootstrap Jaccard, per stage."""
+    per = jaccard.per_cluster.reset_index()
+    return {
+        "n_boot": jaccard.n_boot,
+        "min": jaccard.min_jaccard,
+        "stable": jaccard.stable,
+        "per_stage": json_records(per.rename(columns={"cluster": "stage"})),
+    }
+
+
+def _prediction_section(prediction: PredictionStrength) -> dict:
+    """Prediction strength and its spread over the split halves."""
+    per_split = prediction.per_split
+    return {
+        "value": prediction.value,
+        "strong": prediction.strong,
+        "n_splits": len(per_split),
+        "sd": float(per_split.std(ddof=1)) if len(per_split) > 1 else None,
+    }
+
+
+def _ordering_section(o: GuttmanScaling) -> dict:
+    """Loevinger's H and the Guttman statistics of the dichotomised levels."""
+    return {
+        "n": o.n_respondents,
+        "h": _num(o.h),
+        "h_ci": [_num(v) for v in o.h_ci],
+        "band": o.band,
+        "h_levels": {k: _num(v) for k, v in o.h_items.items()},
+        "developed_share": {k: float(v) for k, v in o.popularity.items()},
+        "order_matches_theory": o.order_matches_theory,
+        "guttman_errors": o.guttman_errors,
+        "reproducibility": o.reproducibility,
+        "reproducibility_formula": "Goodenough–Edwards: 1 - errors / (N × levels)",
+        "minimal_marginal_reproducibility": o.minimal_marginal_reproducibility,
+        "perfect_pattern_share": o.perfect_share,
+    }
+
+
+def _agreement_section(a: StageAgreement) -> dict:
+    """Theory stage vs data-driven stage: ARI, kappas and the cross-table."""
+    return {
+        "n": a.n,
+        "ari": a.ari,
+        "ari_ci": list(a.ari_ci),
+        "kappa_linear": a.kappa_linear,
+        "kappa_linear_ci": list(a.kappa_linear_ci),
+        "kappa_quadratic": a.kappa_quadratic,
+        "kappa_quadratic_ci": list(a.kappa_quadratic_ci),
+        "kappa_reported": HEADLINE_KAPPA,
+        "exact": a.exact,
+        "crosstab": {
+            str(r): {str(c): int(v) for c, v in row.items()} for r, row in a.crosstab.iterrows()
+        },
+    }
 
 
 def assess_stages(
@@ -291,6 +310,83 @@ def assess_stages(
     still be cumulative (H is high whenever the levels rise together), which is why ordering
     alone is not evidence of stages.
     """
+    frame, keep = _check_inputs(
+        levels, stage_theory, exclude, max_fit_n=max_fit_n, max_stability_n=max_stability_n
+    )
+    seeds = _Seeds.from_state(random_state)
+    used = frame.loc[keep]
+    complete = used.dropna()
+    estimator = _fit_profiles(complete, profiles, max_fit_n=max_fit_n, seeds=seeds)
+    stage_cluster = estimator.predict(frame).rename("stage_cluster")
+    k = estimator.n_profiles_
+    stable_rows = _at_most(complete, max_stability_n, seeds.stability_sample)
+    jaccard, prediction = (
+        _stability(
+            stable_rows,
+            stage_cluster,
+            estimator,
+            n_boot=n_boot,
+            n_splits=n_splits,
+            refit_n_init=refit_n_init,
+            seeds=seeds,
+            n_jobs=n_jobs,
+        )
+        if k >= 2
+        else (None, None)
+    )
+    ordering = _ordering(used, thresholds, n_boot, seeds.ordering)
+    agreement = (
+        _agreement(stage_theory.loc[keep], stage_cluster.loc[keep], n_boot, seeds.agreement)
+        if stage_theory is not None and k >= 2
+        else None
+    )
+    criteria = _criteria(estimator, jaccard, prediction, ordering)
+    verdict = _verdict(k, criteria)
+    return StageAssessment(
+        supported=verdict == "supported",
+        verdict=verdict,
+        summary=_summary(verdict, k, criteria),
+        criteria=criteria,
+        stage_cluster=stage_cluster,
+        profiles=estimator,
+        jaccard=jaccard,
+        prediction=prediction,
+        ordering=ordering,
+        agreement=agreement,
+        n_used=len(complete),
+        n_excluded=int((~keep).sum()),
+        n_fitted=int(estimator.n_fitted_),
+        n_stability=len(stable_rows) if k >= 2 else 0,
+    )
+
+
+@dataclass(frozen=True)
+class _Seeds:
+    """One seed per random step of the assessment, all drawn from its ``random_state``."""
+
+    profiles: int
+    jaccard: int
+    prediction: int
+    ordering: int
+    agreement: int
+    fit_sample: int
+    stability_sample: int
+
+    @classmethod
+    def from_state(cls, random_state: int | None) -> _Seeds:
+        """Seven seeds from ``random_state`` (in this order, so results stay reproducible)."""
+        return cls(*(int(s) for s in np.random.SeedSequence(random_state).generate_state(7)))
+
+
+def _check_inputs(
+    levels: object,
+    stage_theory: pd.Series | None,
+    exclude: pd.Series | None,
+    *,
+    max_fit_n: int | None,
+    max_stability_n: int | None,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The level scores, and which respondents to keep; every argument checked."""
     frame = _check_levels(levels)
     keep = pd.Series(True, index=frame.index)
     if exclude is not None:
@@ -302,74 +398,57 @@ def assess_stages(
     for name, cap in (("max_fit_n", max_fit_n), ("max_stability_n", max_stability_n)):
         if cap is not None and cap < 100:
             raise ValueError(f"{name} must be at least 100 (or None for no cap), got {cap}")
-    seeds = np.random.SeedSequence(random_state).generate_state(7)
-    used = frame.loc[keep]
-    complete = used.dropna()
+    return frame, keep
+
+
+def _fit_profiles(
+    complete: pd.DataFrame, profiles: LatentProfiles | None, *, max_fit_n: int | None, seeds: _Seeds
+) -> LatentProfiles:
+    """Fit the profile model (a copy of ``profiles``) on at most ``max_fit_n`` rows."""
     estimator = clone(profiles) if profiles is not None else LatentProfiles()
     if estimator.get_params()["random_state"] is None:
-        estimator.set_params(random_state=int(seeds[0]))
-    estimator.fit(_at_most(complete, max_fit_n, int(seeds[5])))
-    stage_cluster = estimator.predict(frame).rename("stage_cluster")
-    k = estimator.n_profiles_
-    jaccard = prediction = None
-    stable_rows = _at_most(complete, max_stability_n, int(seeds[6]))
-    if k >= 2:
-        n_init = refit_n_init if refit_n_init is not None else estimator.n_init
-        refit = clone(estimator.model_).set_params(n_init=n_init)
-        labels = stage_cluster.loc[stable_rows.index].astype(int)
-        complete = stable_rows
-        jaccard = bootstrap_jaccard(
-            complete,
-            labels,
-            clusterer=refit,
-            n_boot=n_boot,
-            random_state=int(seeds[1]),
-            n_jobs=n_jobs,
-        )
-        prediction = prediction_strength(
-            complete,
-            clusterer=refit,
-            n_splits=n_splits,
-            random_state=int(seeds[2]),
-            n_jobs=n_jobs,
-        )
-    ordering = _ordering(used, thresholds, n_boot, int(seeds[3]))
-    agreement = None
-    if stage_theory is not None and k >= 2:
-        theory = stage_theory.loc[keep]
-        if (theory.notna() & stage_cluster.loc[keep].notna()).sum() >= 2:
-            agreement = stage_agreement(
-                theory,
-                stage_cluster.loc[keep],
-                n_boot=max(n_boot, 200),
-                random_state=int(seeds[4]),
-            )
-    criteria = _criteria(estimator, jaccard, prediction, ordering)
-    n_stability = len(stable_rows) if k >= 2 else 0
-    met = [c.met for c in criteria]
-    supported = all(m is True for m in met)
-    if supported:
-        verdict = "supported"
-    elif k >= 2:
-        verdict = "partly"
-    else:
-        verdict = "not supported"
-    return StageAssessment(
-        supported=supported,
-        verdict=verdict,
-        summary=_summary(verdict, k, criteria),
-        criteria=criteria,
-        stage_cluster=stage_cluster,
-        profiles=estimator,
-        jaccard=jaccard,
-        prediction=prediction,
-        ordering=ordering,
-        agreement=agreement,
-        n_used=len(used.dropna()),
-        n_excluded=int((~keep).sum()),
-        n_fitted=int(estimator.n_fitted_),
-        n_stability=n_stability,
+        estimator.set_params(random_state=seeds.profiles)
+    return estimator.fit(_at_most(complete, max_fit_n, seeds.fit_sample))
+
+
+def _stability(
+    rows: pd.DataFrame,
+    stage_cluster: pd.Series,
+    estimator: LatentProfiles,
+    *,
+    n_boot: int,
+    n_splits: int,
+    refit_n_init: int | None,
+    seeds: _Seeds,
+    n_jobs: int | None,
+) -> tuple[JaccardStability, PredictionStrength]:
+    """Bootstrap Jaccard and split-half prediction strength of the profiles on ``rows``."""
+    n_init = refit_n_init if refit_n_init is not None else estimator.n_init
+    refit = clone(estimator.model_).set_params(n_init=n_init)
+    labels = stage_cluster.loc[rows.index].astype(int)
+    jaccard = bootstrap_jaccard(
+        rows, labels, clusterer=refit, n_boot=n_boot, random_state=seeds.jaccard, n_jobs=n_jobs
     )
+    prediction = prediction_strength(
+        rows, clusterer=refit, n_splits=n_splits, random_state=seeds.prediction, n_jobs=n_jobs
+    )
+    return jaccard, prediction
+
+
+def _agreement(
+    theory: pd.Series, cluster: pd.Series, n_boot: int, seed: int
+) -> StageAgreement | None:
+    """Theory stage vs data-driven stage, when at least two respondents have both."""
+    if (theory.notna() & cluster.notna()).sum() < 2:
+        return None
+    return stage_agreement(theory, cluster, n_boot=max(n_boot, 200), random_state=seed)
+
+
+def _verdict(k: int, criteria: tuple[Criterion, ...]) -> str:
+    """``supported`` when every criterion is met, else ``partly`` with profiles, else not."""
+    if all(c.met is True for c in criteria):
+        return "supported"
+    return "partly" if k >= 2 else "not supported"
 
 
 def _at_most(frame: pd.DataFrame, cap: int | None, seed: int) -> pd.DataFrame:
@@ -416,6 +495,17 @@ def _criteria(
     prediction: PredictionStrength | None,
     ordering: GuttmanScaling | None,
 ) -> tuple[Criterion, ...]:
+    """The four pieces of evidence: profiles, stability, replicability, ordering."""
+    return (
+        _profiles_criterion(lp),
+        _stability_criterion(jaccard),
+        _replicability_criterion(prediction),
+        _ordering_criterion(ordering),
+    )
+
+
+def _profiles_criterion(lp: LatentProfiles) -> Criterion:
+    """At least two profiles by the k rule, with the BIC margin or why one was kept."""
     k = lp.n_profiles_
     table = lp.fit_table_
     if k >= 2:
@@ -427,82 +517,63 @@ def _criteria(
     else:
         reason = table.loc[2, "reason"] if 2 in table.index else "only one profile fitted"
         profile_text = f"one profile: adding a second was not worth it ({reason})"
-    out = [
-        Criterion("profiles", float(k), "≥ 2 profiles by the k rule", k >= 2, profile_text),
-    ]
+    return Criterion("profiles", float(k), "≥ 2 profiles by the k rule", k >= 2, profile_text)
+
+
+def _stability_criterion(jaccard: JaccardStability | None) -> Criterion:
+    """Every profile recovered in the bootstrap (not applicable with one profile)."""
+    threshold = f"every profile Jaccard ≥ {JACCARD_STABLE}"
     if jaccard is None:
-        out.append(
-            Criterion(
-                "stability",
-                None,
-                f"every profile Jaccard ≥ {JACCARD_STABLE}",
-                None,
-                "not applicable with one profile",
-            )
-        )
-    else:
-        weakest = jaccard.per_cluster["jaccard"].idxmin()
-        out.append(
-            Criterion(
-                "stability",
-                jaccard.min_jaccard,
-                f"every profile Jaccard ≥ {JACCARD_STABLE}",
-                jaccard.stable,
-                f"least stable profile (stage {weakest}) is recovered with mean Jaccard "
-                f"{jaccard.min_jaccard:.2f} in {jaccard.n_boot} bootstrap samples",
-            )
-        )
+        return Criterion("stability", None, threshold, None, "not applicable with one profile")
+    weakest = jaccard.per_cluster["jaccard"].idxmin()
+    return Criterion(
+        "stability",
+        jaccard.min_jaccard,
+        threshold,
+        jaccard.stable,
+        f"least stable profile (stage {weakest}) is recovered with mean Jaccard "
+        f"{jaccard.min_jaccard:.2f} in {jaccard.n_boot} bootstrap samples",
+    )
+
+
+def _replicability_criterion(prediction: PredictionStrength | None) -> Criterion:
+    """Profiles of one half predict the other's (not applicable with one profile)."""
+    threshold = f"prediction strength ≥ {PREDICTION_STRENGTH_CUTOFF}"
     if prediction is None:
-        out.append(
-            Criterion(
-                "replicability",
-                None,
-                f"prediction strength ≥ {PREDICTION_STRENGTH_CUTOFF}",
-                None,
-                "not applicable with one profile",
-            )
-        )
-    else:
-        out.append(
-            Criterion(
-                "replicability",
-                prediction.value,
-                f"prediction strength ≥ {PREDICTION_STRENGTH_CUTOFF}",
-                prediction.strong,
-                f"profiles found in one half of the sample predict those of the other half "
-                f"with strength {prediction.value:.2f}",
-            )
-        )
+        return Criterion("replicability", None, threshold, None, "not applicable with one profile")
+    return Criterion(
+        "replicability",
+        prediction.value,
+        threshold,
+        prediction.strong,
+        f"profiles found in one half of the sample predict those of the other half "
+        f"with strength {prediction.value:.2f}",
+    )
+
+
+def _ordering_criterion(ordering: GuttmanScaling | None) -> Criterion:
+    """The levels are developed cumulatively (Loevinger's H), in the theory's order or not."""
+    threshold = f"Loevinger's H ≥ {H_SCALABLE}"
     if ordering is None:
-        out.append(
-            Criterion(
-                "ordering",
-                None,
-                f"Loevinger's H ≥ {H_SCALABLE}",
-                False,
-                "fewer than two levels vary between respondents",
-            )
+        return Criterion(
+            "ordering", None, threshold, False, "fewer than two levels vary between respondents"
         )
-    else:
-        order_text = (
-            "in the theory's order"
-            if ordering.order_matches_theory
-            else "but not in the theory's order"
-            if ordering.order_matches_theory is False
-            else ""
-        )
-        out.append(
-            Criterion(
-                "ordering",
-                ordering.h,
-                f"Loevinger's H ≥ {H_SCALABLE}",
-                ordering.h >= H_SCALABLE,
-                f"levels are developed cumulatively {order_text}: H = {ordering.h:.2f} "
-                f"({ordering.band}), {ordering.perfect_share:.0%} of firms fit a perfect "
-                "Guttman pattern".replace("  ", " "),
-            )
-        )
-    return tuple(out)
+    order_text = (
+        "in the theory's order"
+        if ordering.order_matches_theory
+        else "but not in the theory's order"
+        if ordering.order_matches_theory is False
+        else ""
+    )
+    return Criterion(
+        "ordering",
+        ordering.h,
+        threshold,
+        ordering.h >= H_SCALABLE,
+        f"levels are developed cumulatively {order_text}: H = {ordering.h:.2f} "
+        f"({ordering.band}), {ordering.perfect_share:.0%} of firms fit a perfect "
+        "Guttman pattern".replace("  ", " "),
+    )
 
 
 def _summary(verdict: str, k: int, criteria: tuple[Criterion, ...]) -> str:
