@@ -108,10 +108,11 @@ test: $(STAMP) system-deps $(AXE_JS)
 	$(BIN)/ruff check .
 	SMCAP_AXE_JS=$(AXE_JS) $(BIN)/pytest
 
-# A quick check while editing: no browser, no PostgreSQL, no slow tests (no Debian packages).
+# A quick check while editing (under a minute): the unit tests and docstring examples, without
+# the browser, PostgreSQL, slow and end-to-end (integration) tests; no Debian packages needed.
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -m "not browser and not postgres and not slow" -p no:randomly
+	$(BIN)/pytest -q -m "not browser and not postgres and not slow and not integration"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_analyze.py

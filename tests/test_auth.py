@@ -33,6 +33,9 @@ from survey.auth import (
 from survey.config import DEFAULT_DATABASE_URL
 from survey.db import LoginAttempt
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 PASSWORD = "correct horse battery"
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 

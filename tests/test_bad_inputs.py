@@ -24,6 +24,9 @@ from survey.questionnaire import Questionnaire
 from tests.conftest import MINIMAL_YAML
 from tests.csv_support import HOSTILE_TEXT, assert_csv_safe
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 ITEMS = ["e1", "e2", "e3", "c1", "c2", "c3"]
 PASSWORD = "a long test passphrase"
 Q = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))

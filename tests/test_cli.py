@@ -14,6 +14,9 @@ from analysis.cli.smcap import main
 from instrument import DEFAULT_INSTRUMENT
 from tests.conftest import MINIMAL_YAML
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(args)

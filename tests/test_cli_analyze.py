@@ -17,6 +17,9 @@ from analysis.results import SCHEMA_VERSION, parse_results
 from instrument import DEFAULT_INSTRUMENT, INSTRUMENT_1_0
 from tests.conftest import DEMO_1_0_CSV
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The CLI's mechanics are tested on the 1.0 demo set (its numbers are pinned elsewhere).
 DEMO = DEMO_1_0_CSV

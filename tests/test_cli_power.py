@@ -12,6 +12,9 @@ from analysis.cli.smcap import main
 from instrument import DEFAULT_INSTRUMENT
 from tests.conftest import MINIMAL_YAML
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 FAST = ["--reps", "1", "--boot", "3", "--splits", "2", "--jobs", "1", "--seed", "1"]
 
 

@@ -362,7 +362,7 @@ ALLOWED: dict[tuple[str, str, float], str] = {
     # Linear programming: a cell whose bounds differ by less than half a firm is pinned.
     ("analysis/structure/aggregates.py", "rounding_hides_small_counts", 0.5): "half a firm",
     # A version number: semTools 0.5-6.
-    ("analysis/report/measurement.py", "validity_section", 0.5): "semTools version 0.5-6",
+    ("analysis/report/measurement.py", "_htmt_note", 0.5): "semTools version 0.5-6",
     # The CFA engine's numerics, matched to lavaan: log(2π), start-value floors and scales.
     ("analysis/sem/ml.py", "<module>", 2.0): "the 2 of log(2π)",
     ("analysis/sem/start.py", "_make_pd", 0.05): "eigenvalue floor of start values",

@@ -21,6 +21,9 @@ from survey.auth import FREE_FAILURES, User
 from survey.dashboard_data import StudyAnalysis
 from survey.staff import USER_KEY
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 APP = str(Path(__file__).resolve().parent.parent / "survey" / "app.py")
 PASSWORD = "a long test passphrase"
 CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)

@@ -9,6 +9,9 @@ from analysis.results import parse_results
 from survey import dashboard_tables as tables
 from survey.dashboard_data import StudyAnalysis
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 
 @pytest.mark.parametrize(
     ("value", "shown"),

@@ -31,6 +31,9 @@ from survey.questionnaire import Questionnaire
 from tests.conftest import MINIMAL_YAML
 from tests.csv_support import HOSTILE_TEXT, assert_csv_safe
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 Q = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
 T0 = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
 

@@ -15,6 +15,9 @@ from survey.db import make_engine
 from survey.demo import DEMO_CSV, DEMO_N, demo_responses, seed_demo
 from survey.questionnaire import Questionnaire
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 
 def test_seeding_is_complete_and_idempotent(survey_engine: Engine) -> None:
     assert seed_demo(survey_engine) == DEMO_N

@@ -35,6 +35,9 @@ from tests.r_reference import (
     reference,
 )
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def analysed(sim_1200: Simulation, smcap_instrument: Instrument) -> AnalysisResult:

@@ -10,6 +10,9 @@ from analysis.generalisability.power import RUN_COLUMNS, stage_power
 from instrument import Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def study(smcap_instrument: Instrument):

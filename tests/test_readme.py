@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 #: The command line, as the README spells it.

@@ -18,6 +18,9 @@ from analysis.structure.stages import CARELESS_FLAGS
 from instrument import Instrument, parse_instrument
 from tests.conftest import MINIMAL_YAML
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 SCORECARD_TITLE = "How far does the model generalise?"
 
 

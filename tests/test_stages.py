@@ -15,6 +15,9 @@ from analysis.structure.profiles import LatentProfiles
 from analysis.structure.stages import StageAssessment, assess_stages
 from instrument import Instrument
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def assessed_1200(smcap_instrument: Instrument, sim_1200: Simulation) -> tuple:

@@ -17,6 +17,9 @@ from survey.demo import DEMO_CSV, seed_demo
 from survey.questionnaire import Questionnaire
 from survey.store import CompletedResponse
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 

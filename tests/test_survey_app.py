@@ -20,6 +20,9 @@ from survey.questionnaire import Questionnaire
 from survey.ui import escape_markdown
 from tests.answer_plans import plan_answers, stored_form
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 APP = str(Path(__file__).resolve().parent.parent / "survey" / "app.py")
 Q = Questionnaire(load_instrument(DEFAULT_INSTRUMENT))
 

@@ -21,6 +21,7 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, text
 
 from instrument import DEFAULT_INSTRUMENT, load_instrument
@@ -28,6 +29,9 @@ from survey import flow
 from survey.db import make_engine
 from survey.questionnaire import Questionnaire
 from tests.answer_plans import plan_answers, stored_form
+
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
 
 N_WRITERS = 50
 BARRIER_TIMEOUT = 120

@@ -14,6 +14,9 @@ from analysis.report.tables import (
 )
 from survey.dashboard_data import StudyAnalysis
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def results(demo_analysis: StudyAnalysis) -> dict:

@@ -24,6 +24,9 @@ from analysis.structure.thresholds import (
 from instrument import Instrument, InstrumentError, parse_instrument
 from tests.conftest import MINIMAL_YAML
 
+#: End-to-end runs (CLI, pipeline, app, database): left out of `make test-fast`.
+pytestmark = pytest.mark.integration
+
 LEVEL_BLOCK = """\
   - id: {level}_a
     label: {level} a
