@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.criteria import alpha_verdict, fit_verdict
+from analysis.sem.invariance import TABLE_COLUMNS
 
 _FIT = ("cfi", "tli", "rmsea", "srmr")
 
@@ -185,20 +186,7 @@ def invariance_table(invariance: Mapping[str, Any]) -> pd.DataFrame:
         ``delta_chisq``, ``delta_df``, ``delta_p``, ``delta_cfi``, ``delta_rmsea`` and
         ``verdict`` (Chen, 2007: ΔCFI ≥ −.010 and ΔRMSEA ≤ .015). Empty when not run.
     """
-    columns = [
-        "chisq",
-        "df",
-        "cfi",
-        "tli",
-        "rmsea",
-        "srmr",
-        "delta_chisq",
-        "delta_df",
-        "delta_p",
-        "delta_cfi",
-        "delta_rmsea",
-        "verdict",
-    ]
+    columns = [c for c in TABLE_COLUMNS if c != "pvalue"]
     if invariance.get("status") != "ok":
         return pd.DataFrame(columns=columns)
     rows = {}
