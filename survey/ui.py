@@ -123,6 +123,8 @@ const settle = () => {
   doc.title = TITLE;
 };
 const focus = () => {
+  // a list of problems after Next takes the focus instead (see problem_marks)
+  if (doc.querySelector('.st-key-problems [data-testid="stAlert"]')) return;
   const heading = doc.querySelector('[data-testid="stMain"] h1, [data-testid="stMain"] h2, '
     + '[data-testid="stMain"] h3');
   if (heading) {
@@ -249,13 +251,23 @@ mark();
 win.smcapProblemObserver = new MutationObserver(mark);  // Streamlit may draw a control anew
 win.smcapProblemObserver.observe(doc.querySelector('[data-testid="stMain"]'),
   {childList: true, subtree: true});
-const list = doc.querySelector('.st-key-problems [data-testid="stAlert"]');
-const main = doc.querySelector('[data-testid="stMain"]');
-if (list) {
+// The list takes the focus once it is drawn; the page is redrawn around it for a moment, so
+// the focus is checked again until it holds (never against a respondent who has moved on).
+let moved = false;
+for (const name of ["wheel", "touchstart", "pointerdown", "keydown"]) {
+  doc.addEventListener(name, () => { moved = true; }, {once: true, capture: true});
+}
+const focusList = () => {
+  const list = doc.querySelector('.st-key-problems [data-testid="stAlert"]');
+  if (moved || !list || doc.activeElement === list) return;
   list.setAttribute("tabindex", "-1");
+  const main = doc.querySelector('[data-testid="stMain"]');
   if (main) main.scrollTop = 0;
   list.focus({preventScroll: true});
-}
+};
+focusList();
+const listTimer = setInterval(focusList, 100);
+setTimeout(() => clearInterval(listTimer), 2000);
 </script>
 <!-- ATTEMPT -->
 """
