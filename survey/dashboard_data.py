@@ -596,26 +596,6 @@ def cluster_data(analysis: StudyAnalysis) -> ClusterData:
     )
 
 
-def stage_agreement_sample(respondents: pd.DataFrame) -> pd.DataFrame:
-    """The respondents the stage analysis compares the theory's stages with the profiles on.
-
-    :func:`analysis.structure.stages.assess_stages` leaves out respondents flagged for careless
-    answering, so the agreement of all of :attr:`ClusterData.respondents` is the one in
-    ``results["stages"]["agreement"]`` (and in the scorecard) only without them.
-
-    Parameters
-    ----------
-    respondents : DataFrame
-        :attr:`ClusterData.respondents` or a filtered part of it.
-
-    Returns
-    -------
-    DataFrame
-        The rows not flagged ``careless``.
-    """
-    return respondents.loc[~respondents["careless"]]
-
-
 def _section(results: dict[str, Any], key: str) -> dict[str, Any] | None:
     section = results.get(key)
     if not isinstance(section, dict) or section.get("status") != "ok":
@@ -648,6 +628,5 @@ __all__ = [
     "read_upload",
     "report_bytes",
     "results_bytes",
-    "stage_agreement_sample",
     "stored_responses",
 ]

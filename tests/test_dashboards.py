@@ -438,12 +438,14 @@ def test_browser_download_carries_the_bytes_and_no_text_can_end_the_script() -> 
     assert again != dashboard_data.browser_download_html(data, "a.csv", "text/csv", nonce="n3")
 
 
-def test_stage_agreement_sample_gives_the_results_agreement(demo_analysis: StudyAnalysis) -> None:
+def test_agreement_of_the_compared_firms_is_the_results_agreement(
+    demo_analysis: StudyAnalysis,
+) -> None:
     data = dashboard_data.cluster_data(demo_analysis)
     expected = demo_analysis.result.results["stages"]["agreement"]
     careless = int(data.respondents["careless"].sum())
     assert careless > 0  # the demo has careless answers: all firms would give other numbers
-    summary = stage_agreement_summary(dashboard_data.stage_agreement_sample(data.respondents))
+    summary = stage_agreement_summary(data.respondents, compared=~data.respondents["careless"])
     assert summary is not None and summary["n"] == expected["n"]
     for key in ("ari", "kappa_linear", "exact"):
         assert summary[key] == pytest.approx(expected[key], abs=1e-12)

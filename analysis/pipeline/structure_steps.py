@@ -30,7 +30,7 @@ with many missing answers stay in: an unusual profile may be a genuinely unusual
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,7 @@ from analysis.measurement.scoring import (
     requirement_scores,
     stage_dimensions,
 )
+from analysis.pipeline.context import AnalysisContext, Step, jsonable
 from analysis.structure.ordering import guttman_scaling
 from analysis.structure.quadrants import quadrant_summary
 from analysis.structure.stages import CARELESS_FLAGS, StageAssessment, assess_stages
@@ -56,14 +57,9 @@ from analysis.structure.thresholds import (
 )
 from instrument import Instrument, StageModel
 
-if TYPE_CHECKING:
-    from analysis.pipeline.context import AnalysisContext, Step
-
 
 def stage_steps() -> list[Step]:
     """The four steps, each with what it requires and reads (after the measurement steps)."""
-    from analysis.pipeline.context import Step
-
     return [
         Step(
             "stages",
@@ -413,7 +409,7 @@ def claims_step(ctx: AnalysisContext) -> None:
 
 def generalisability_step(ctx: AnalysisContext) -> None:
     """The scorecard over every criterion; its section comes first in the report."""
-    rows = scorecard(_jsonable(ctx.results))
+    rows = scorecard(jsonable(ctx.results))
     out = scorecard_dict(rows)
     ctx.results["generalisability"] = out
 
@@ -426,9 +422,3 @@ def _insert_after(ctx: AnalysisContext, name: str, values: pd.Series, after: str
     pos = table.columns.get_loc(after) + 1 if after in table.columns else len(table.columns)
     table.insert(int(pos), name, column)
     ctx.assignments = table
-
-
-def _jsonable(value: Any) -> Any:
-    from analysis.pipeline.context import jsonable
-
-    return jsonable(value)
